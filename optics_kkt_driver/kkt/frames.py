@@ -130,7 +130,8 @@ def _read_unstuffed(read, count):
 def read_frame2(read):
     """Read one protocol 2 frame whose 0x8F was already consumed.
 
-    Returns ``(number, payload)``; a ping (no payload) returns an empty payload.
+    Returns ``(number, payload)``; a ping (LEN16 = 0: no number, no payload)
+    returns ``(None, b"")``.
 
     >>> raw = encode_frame2(37, bytes.fromhex("10 01 00 00 00"))[1:]
     >>> stream = iter(raw)
@@ -140,6 +141,11 @@ def read_frame2(read):
     """
     head = _read_unstuffed(read, 2)
     length = int.from_bytes(head, "little")
+    if length == 0:
+        crc = _read_unstuffed(read, 2)
+        if crc16_ccitt(head) != int.from_bytes(crc, "little"):
+            raise FrameError("Bad CRC16 in protocol 2 ping")
+        return None, b""
     if length < 2:
         raise FrameError(f"Protocol 2 length {length} is shorter than a number")
     body = _read_unstuffed(read, length)
@@ -147,6 +153,20 @@ def read_frame2(read):
     if crc16_ccitt(head + body) != int.from_bytes(crc, "little"):
         raise FrameError("Bad CRC16 in protocol 2 frame")
     return int.from_bytes(body[:2], "little"), body[2:]
+
+
+def encode_ping2():
+    """The protocol 2 ping (LEN16 = 0, no number).
+
+    The device answers with the number and answer of the last command it ran.
+
+    >>> encode_ping2().hex(" ")
+    '8f 00 00 0f 1d'
+    >>> decode_frame2(encode_ping2())
+    (None, b'')
+    """
+    head = b"\x00\x00"
+    return bytes([STX2]) + stuff(head + crc16_ccitt(head).to_bytes(2, "little"))
 
 
 def decode_frame2(frame):

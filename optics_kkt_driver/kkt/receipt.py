@@ -111,7 +111,8 @@ class Receipt:
         >>> Receipt([bad], mark="m1", cash=3500).validate()
         Traceback (most recent call last):
         ...
-        kkt.receipt.ReceiptError: Receipt m1, line 1 (Frame): line sum 35.00 is not price 10.00 x quantity 3
+        kkt.receipt.ReceiptError: Receipt m1, line 1 (Frame): line sum 35.00 is not \
+price 10.00 x quantity 3
         """
         self._validate_header()
         if not self.lines:
@@ -197,8 +198,7 @@ class Receipt:
             )
         if line.tax not in TAX_CODES:
             fail(
-                f"tax {line.tax!r} has no KKT code; use one of "
-                f"{', '.join(TAX_CODES)}",
+                f"tax {line.tax!r} has no KKT code; use one of {', '.join(TAX_CODES)}",
                 f"для налога {line.tax!r} нет кода ККТ",
             )
         if line.payment_method not in PAYMENT_METHODS:

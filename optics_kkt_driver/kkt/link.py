@@ -1,0 +1,305 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Link layers of the Shtrih-M protocol: one request payload in, one answer out.
+
+Protocol 1 wraps each frame in the ENQ/ACK/NAK exchange; protocol 2 numbers its
+packets so that a retransmitted request is answered from the device's cache.
+"""
+
+import logging
+import time
+
+from .errors import LinkError
+from .frames import (
+    ACK,
+    ENQ,
+    NAK,
+    STX,
+    STX2,
+    encode_frame1,
+    encode_frame2,
+    encode_ping2,
+    read_frame1,
+    read_frame2,
+)
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_RETRIES = 3
+CONTROL_TIMEOUT = 1.0
+DRAIN_LIMIT = 1024
+PASSWORDLESS = {0xFC}
+
+
+def command_code(payload):
+    """Return the command code of a payload: one byte, or two after 0xFF.
+
+    >>> hex(command_code(bytes.fromhex("ff 46 1e 00"))), hex(command_code(b"\\x10"))
+    ('0xff46', '0x10')
+    """
+    if payload[0] == 0xFF and len(payload) > 1:
+        return int.from_bytes(payload[:2], "big")
+    return payload[0]
+
+
+def masked_hex(payload):
+    """Hex dump of a request with its 4 password bytes hidden, for the logs.
+
+    >>> masked_hex(bytes.fromhex("10 1e 00 00 00"))
+    '10 ** ** ** **'
+    >>> masked_hex(bytes.fromhex("ff 01 1e 00 00 00 07"))
+    'ff 01 ** ** ** ** 07'
+    """
+    size = 2 if command_code(payload) > 0xFF else 1
+    if command_code(payload) in PASSWORDLESS or len(payload) < size + 4:
+        return payload.hex(" ")
+    return " ".join(
+        [payload[:size].hex(" "), "** ** ** **", payload[size + 4 :].hex(" ")]
+    ).strip()
+
+
+def read_until(transport, wanted, timeout):
+    """Skip bytes until one in ``wanted`` arrives; return it, or None at the deadline.
+
+    The deadline bounds the whole wait, so a peer streaming noise cannot hold the
+    caller longer than ``timeout``.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        try:
+            byte = transport.read(1, remaining)[0]
+        except LinkError:
+            return None
+        if byte in wanted:
+            return byte
+
+
+def drain(transport):
+    """Read and drop bytes until the line is quiet for one byte timeout."""
+    for _byte in range(DRAIN_LIMIT):
+        try:
+            transport.read(1, transport.byte_timeout)
+        except LinkError:
+            return
+
+
+class Link1:
+    """Protocol 1: ENQ first, frame, ACK, answer, ACK; bounded retries everywhere.
+
+    ``execute`` never sends a request twice unless the device said it did not
+    receive it (NAK, or NAK to a following ENQ), and never waits longer than the
+    timeouts it was given times the retry count.
+    """
+
+    protocol = 1
+
+    def __init__(self, transport, retries=DEFAULT_RETRIES, control_timeout=None):
+        self.transport = transport
+        self.retries = retries
+        self.control_timeout = control_timeout or max(
+            CONTROL_TIMEOUT, transport.byte_timeout * 5
+        )
+
+    def execute(self, payload, timeout):
+        """Send one request payload and return the answer payload.
+
+        :param timeout: seconds the device may take to prepare the answer.
+        :raises LinkError: when the exchange fails within the bounded retries.
+        """
+        frame = encode_frame1(payload)
+        self._make_idle(timeout)
+        if _logger.isEnabledFor(logging.DEBUG):
+            _logger.debug("%s -> %s", self.transport.url, masked_hex(payload))
+        for _attempt in range(self.retries):
+            self.transport.discard_input()
+            self.transport.write(frame)
+            reply = self._read_control(self.control_timeout)
+            if reply == ACK:
+                return self._receive_answer(timeout)
+            if reply == NAK:
+                continue
+            if self._enquire() == ACK:
+                return self._receive_answer(timeout)
+        raise LinkError(
+            f"{self.transport.url}: the device did not accept the frame "
+            f"after {self.retries} tries",
+            f"{self.transport.url}: ККТ не приняла кадр за {self.retries} попыток",
+        )
+
+    def _make_idle(self, timeout):
+        """ENQ until the device says it is idle, reading and dropping old answers.
+
+        Bytes already waiting are dropped first, so that a late answer to an
+        earlier command cannot pass for the reply to this ENQ.
+        """
+        self.transport.discard_input()
+        for _attempt in range(self.retries + 1):
+            if self._enquire() == NAK:
+                return
+            stale = self._receive_answer(timeout)
+            _logger.info(
+                "%s: dropped a pending answer %s",
+                self.transport.url,
+                stale[:3].hex(" "),
+            )
+        raise LinkError(
+            f"{self.transport.url}: the device keeps holding answers",
+            f"{self.transport.url}: ККТ не переходит в режим ожидания команды",
+        )
+
+    def _enquire(self):
+        """Send ENQ and return ACK or NAK; raise when the device stays silent."""
+        for _attempt in range(self.retries):
+            self.transport.write(bytes([ENQ]))
+            reply = self._read_control(self.control_timeout)
+            if reply is not None:
+                return reply
+        raise LinkError(
+            f"{self.transport.url}: no answer to ENQ, the device is off or "
+            "disconnected",
+            f"{self.transport.url}: нет ответа на ENQ, ККТ выключена или не подключена",
+        )
+
+    def _read_control(self, timeout):
+        """Return the next ACK or NAK, skipping other bytes (0xFF after ACK on TCP).
+
+        Returns None when none arrives within ``timeout``.
+        """
+        return read_until(self.transport, (ACK, NAK), timeout)
+
+    def _wait_for_stx(self, timeout):
+        if read_until(self.transport, (STX,), timeout) is None:
+            raise LinkError(
+                f"{self.transport.url}: no answer within {timeout:g} s",
+                f"{self.transport.url}: нет ответа за {timeout:g} с",
+            )
+
+    def _receive_answer(self, timeout):
+        """Read the answer frame, asking again (NAK, ENQ) when it arrives broken."""
+        for _attempt in range(self.retries):
+            try:
+                self._wait_for_stx(timeout)
+                payload = read_frame1(self.transport.read_frame_bytes)
+            except LinkError as error:
+                _logger.debug("%s: bad answer: %s", self.transport.url, error)
+                drain(self.transport)
+                self.transport.write(bytes([NAK]))
+                if self._enquire() != ACK:
+                    raise LinkError(
+                        f"{self.transport.url}: the answer was lost and the "
+                        "device does not hold it any more",
+                        f"{self.transport.url}: ответ ККТ потерян",
+                    ) from error
+                continue
+            self.transport.write(bytes([ACK]))
+            if _logger.isEnabledFor(logging.DEBUG):
+                _logger.debug("%s <- %s", self.transport.url, payload.hex(" "))
+            return payload
+        raise LinkError(
+            f"{self.transport.url}: no good answer after {self.retries} tries",
+            f"{self.transport.url}: нет корректного ответа за {self.retries} попыток",
+        )
+
+
+class Link2:
+    """Protocol 2: numbered packets, CRC16; a repeated number is never re-executed.
+
+    The number is learnt from the device with a ping at the first call and again
+    whenever an answer carries another number (the device restarted).
+    """
+
+    protocol = 2
+
+    def __init__(self, transport, retries=DEFAULT_RETRIES, control_timeout=None):
+        self.transport = transport
+        self.retries = retries
+        self.control_timeout = control_timeout or max(
+            CONTROL_TIMEOUT, transport.byte_timeout * 5
+        )
+        self.number = None
+
+    def execute(self, payload, timeout):
+        """Send one request payload and return the answer payload.
+
+        A lost or broken answer is fetched again by resending the same packet
+        number, which the device answers from its cache without executing.
+
+        :raises LinkError: when the exchange fails within the bounded retries.
+        """
+        if self.number is None:
+            self.synchronise()
+        if _logger.isEnabledFor(logging.DEBUG):
+            _logger.debug(
+                "%s -> #%s %s", self.transport.url, self.number, masked_hex(payload)
+            )
+        for _attempt in range(self.retries):
+            number = self.number
+            self.transport.discard_input()
+            self.transport.write(encode_frame2(number, payload))
+            try:
+                answer_number, answer = self._read_packet(timeout)
+            except LinkError as error:
+                _logger.debug("%s: bad answer: %s", self.transport.url, error)
+                drain(self.transport)
+                continue
+            if answer_number is None:
+                continue
+            if answer_number == number:
+                self.number = (number + 1) % 0x10000
+                if _logger.isEnabledFor(logging.DEBUG):
+                    _logger.debug(
+                        "%s <- #%s %s", self.transport.url, number, answer.hex(" ")
+                    )
+                return answer
+            _logger.info(
+                "%s: packet number %s answered as %s, resynchronising",
+                self.transport.url,
+                number,
+                answer_number,
+            )
+            self.number = (answer_number + 1) % 0x10000
+        raise LinkError(
+            f"{self.transport.url}: no answer after {self.retries} tries",
+            f"{self.transport.url}: нет ответа за {self.retries} попыток",
+        )
+
+    def synchronise(self):
+        """Ping the device (empty packet) to learn the last packet number it ran."""
+        for _attempt in range(self.retries):
+            self.transport.discard_input()
+            self.transport.write(encode_ping2())
+            try:
+                last, _answer = self._read_packet(self.control_timeout)
+            except LinkError:
+                drain(self.transport)
+                continue
+            if last is None:
+                continue
+            self.number = (last + 1) % 0x10000
+            return
+        raise LinkError(
+            f"{self.transport.url}: no answer to a protocol 2 ping, the device is "
+            "off, disconnected or set to protocol 1",
+            f"{self.transport.url}: нет ответа на пинг протокола 2, ККТ выключена, "
+            "не подключена или работает по протоколу 1",
+        )
+
+    def _read_packet(self, timeout):
+        if read_until(self.transport, (STX2,), timeout) is None:
+            raise LinkError(
+                f"{self.transport.url}: no answer within {timeout:g} s",
+                f"{self.transport.url}: нет ответа за {timeout:g} с",
+            )
+        return read_frame2(self.transport.read_frame_bytes)
+
+
+LINKS = {1: Link1, 2: Link2}
+
+
+def make_link(transport, protocol=1, retries=DEFAULT_RETRIES):
+    """Return the link layer for ``protocol`` (1 or 2) over ``transport``."""
+    if protocol not in LINKS:
+        raise ValueError(f"Unknown Shtrih-M protocol {protocol!r}; use 1 or 2")
+    return LINKS[protocol](transport, retries)

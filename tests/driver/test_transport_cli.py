@@ -1,0 +1,75 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Transports through pyserial URLs (pty path, socket://, spy://) and kkt-status."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from kkt.cli import main
+from kkt.emulator.testing import running_emulator
+from kkt.errors import LinkError
+from kkt.session import KktSession
+from kkt.transport import Transport
+
+
+@pytest.fixture(scope="module")
+def pty_emulator():
+    with running_emulator(tcp=False, print_time=0.01) as (path, control):
+        yield path, control
+
+
+def test_a_device_path_talks_to_the_emulator_over_a_real_pty(pty_emulator):
+    path, _control = pty_emulator
+    assert path.startswith("/dev/")
+    with KktSession.connect(path, timeout_scale=0.1) as kkt:
+        assert kkt.short_status().mode in (2, 4)
+
+
+def test_spy_url_writes_a_hex_trace_of_the_frames(pty_emulator, tmp_path):
+    path, _control = pty_emulator
+    trace = tmp_path / "trace.txt"
+    with KktSession.connect(f"spy://{path}?file={trace}", timeout_scale=0.1) as kkt:
+        kkt.short_status()
+    text = trace.read_text()
+    assert "TX   0000  05 " in text
+    assert "TX   0000  02 05 10 1E 00 00 00 0B" in text
+
+
+def test_an_unreachable_socket_raises_a_retryable_link_error():
+    with pytest.raises(LinkError) as caught:
+        Transport.open("socket://127.0.0.1:9")
+    assert caught.value.retryable
+
+
+def test_kkt_status_prints_json_of_the_device(capsys):
+    with running_emulator(print_time=0.01) as (url, _control):
+        assert main([url, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["mode"] == 4
+    assert data["shift_open"] is False
+    assert len(data["fn_serial"]) == 16
+    assert data["fn_expiry"][:2] == "20"
+
+
+def test_kkt_status_command_prints_text_and_fails_cleanly_without_device():
+    with running_emulator(print_time=0.01) as (url, _control):
+        done = subprocess.run(
+            [sys.executable, "-m", "kkt.cli", url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 0
+    assert "shift closed" in done.stdout
+    failed = subprocess.run(
+        [sys.executable, "-m", "kkt.cli", "socket://127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert failed.returncode == 2
+    assert "Cannot open KKT port" in failed.stderr
