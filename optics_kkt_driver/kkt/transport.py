@@ -6,6 +6,7 @@ open through :func:`serial.serial_for_url`; nothing here knows about frames.
 """
 
 import socket
+import time
 
 import serial
 
@@ -49,18 +50,12 @@ class Transport:
         self.byte_timeout = byte_timeout
         self.bytes_sent = 0
         self.bytes_received = 0
-        self._timeout = port.timeout
 
     @classmethod
     def open(cls, url, baudrate=DEFAULT_BAUDRATE, byte_timeout=DEFAULT_BYTE_TIMEOUT):
         """Open ``url`` (8N1, no flow control); raise LinkError when it fails."""
         try:
-            port = serial.serial_for_url(
-                url,
-                baudrate=baudrate,
-                timeout=byte_timeout,
-                write_timeout=max(1.0, byte_timeout * 10),
-            )
+            port = serial.serial_for_url(url, baudrate=baudrate, timeout=byte_timeout)
         except (serial.SerialException, OSError, ValueError) as error:
             raise LinkError(
                 f"Cannot open KKT port {url}: {error}",
@@ -69,27 +64,24 @@ class Transport:
         _disable_nagle(port)
         return cls(port, url, byte_timeout)
 
-    def _set_timeout(self, timeout):
-        if timeout != self._timeout:
-            self.port.timeout = timeout
-            self._timeout = timeout
-
     def read(self, count, timeout):
         """Return exactly ``count`` bytes, the first within ``timeout`` seconds.
 
-        After the first byte each further byte must follow within the byte
-        timeout, so a peer falling silent mid-frame fails fast.
+        The port's own timeout stays at the byte timeout (changing it costs a
+        reconfiguration, over the network for ``rfc2217://``); the wait for the
+        first byte is a loop of such reads. After the first byte each further
+        byte must follow within the byte timeout, so a peer falling silent
+        mid-frame fails fast.
         """
+        deadline = time.monotonic() + timeout
         data = b""
-        wait = timeout
         try:
             while len(data) < count:
-                self._set_timeout(wait)
                 chunk = self.port.read(count - len(data))
-                if not chunk:
+                if chunk:
+                    data += chunk
+                elif data or time.monotonic() >= deadline:
                     break
-                data += chunk
-                wait = self.byte_timeout
         except (serial.SerialException, OSError) as error:
             raise LinkError(
                 f"{self.url}: read failed: {error}",
@@ -98,9 +90,9 @@ class Transport:
         self.bytes_received += len(data)
         if len(data) < count:
             raise LinkError(
-                f"{self.url}: no answer within {wait:g} s "
+                f"{self.url}: no answer within {timeout:g} s "
                 f"(got {len(data)} of {count} bytes)",
-                f"{self.url}: нет ответа за {wait:g} с "
+                f"{self.url}: нет ответа за {timeout:g} с "
                 f"(получено {len(data)} из {count} байт)",
             )
         return data

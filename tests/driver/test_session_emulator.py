@@ -314,3 +314,11 @@ def test_a_lost_close_answer_is_recovered_even_while_the_paper_is_out(
     assert found.print_pending is True
     assert control.counter(0xFF45) == 1
     assert control.counter(0x8D) == 1
+
+
+def test_the_ff_byte_after_ack_over_tcp_does_not_disturb_a_receipt():
+    with running_emulator(print_time=0.01, ff_after_ack=True) as (url, control):
+        with KktSession.connect(url, timeout_scale=SCALE) as kkt:
+            kkt.open_shift()
+            result = kkt.fiscalise(three_line_receipt())
+        assert receipts_with_mark(control, "POS1-0001") == [result.fd_number]

@@ -2,10 +2,15 @@
 """Transports through pyserial URLs (pty path, socket://, spy://) and kkt-status."""
 
 import json
+import socket
 import subprocess
 import sys
+import threading
+import types
 
 import pytest
+import serial
+import serial.rfc2217
 
 from kkt.cli import main
 from kkt.emulator.testing import running_emulator
@@ -73,3 +78,52 @@ def test_kkt_status_command_prints_text_and_fails_cleanly_without_device():
     )
     assert failed.returncode == 2
     assert "Cannot open KKT port" in failed.stderr
+
+
+class Rfc2217Bridge:
+    """A one-client RFC 2217 server sharing a port, as a cashier PC shares its KKT.
+
+    The shared port is the emulator's socket: a pty has no modem lines to report.
+    """
+
+    def __init__(self, port_url):
+        self.port = serial.serial_for_url(port_url, timeout=0.05)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"rfc2217://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        connection, _address = self.listener.accept()
+        connection.settimeout(0.05)
+        writer = types.SimpleNamespace(write=connection.sendall)
+        manager = serial.rfc2217.PortManager(self.port, writer)
+        while not self.stop.is_set():
+            data = self.port.read(256)
+            if data:
+                connection.sendall(b"".join(manager.escape(data)))
+            try:
+                incoming = connection.recv(1024)
+            except TimeoutError:
+                continue
+            if not incoming:
+                break
+            self.port.write(b"".join(manager.filter(incoming)))
+        connection.close()
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(2)
+        self.listener.close()
+        self.port.close()
+
+
+def test_rfc2217_url_reaches_a_port_shared_over_the_network():
+    with running_emulator(print_time=0.01) as (url, _control):
+        bridge = Rfc2217Bridge(url)
+        try:
+            with KktSession.connect(bridge.url, timeout_scale=0.5) as kkt:
+                assert kkt.fn_status().serial.isdigit()
+        finally:
+            bridge.close()

@@ -5,7 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kkt.emulator.clock import Clock
-from kkt.emulator.device import COMMANDS, Device, split_code
+from kkt.emulator.codes import split_code
+from kkt.emulator.command_set import COMMANDS
+from kkt.emulator.device import Device
 from kkt.emulator.faults import Faults
 from kkt.emulator.fn import FiscalStorage
 

@@ -85,7 +85,7 @@ def test_fiscal_sign_is_a_keyed_hash_of_the_document():
     assert one.fiscal_sign(body) == same.fiscal_sign(body)
     assert one.fiscal_sign(body) != other.fiscal_sign(body)
     document = one.store(OPEN_SHIFT, 1.8e9, [])
-    assert document.sign == one.store_sign_of(document)
+    assert document.sign == one.recompute_sign(document)
 
 
 def test_receipt_tags_are_read_back_through_ff3a_and_ff3b(emulator):
@@ -240,3 +240,13 @@ def test_fn_status_dates_the_last_document(emulator):
     assert answer[8:13] == bytes(
         [moment.year % 100, moment.month, moment.day, moment.hour, moment.minute]
     )
+
+
+def test_documents_made_with_the_clock_set_back_look_old_in_ofd_status(emulator):
+    client, control = emulator
+    control.set_clock_offset(-25 * 86400)
+    start_shift(client)
+    control.set_clock_offset(0)
+    first_unsent = client.command(fn_command(0x39))[11:16]
+    moment = datetime.datetime.now() - datetime.timedelta(days=25)
+    assert first_unsent[:3] == bytes([moment.year % 100, moment.month, moment.day])

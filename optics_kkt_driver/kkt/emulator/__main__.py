@@ -24,12 +24,18 @@ DEFAULT_FN_SERIAL = "9999078900012345"
 
 
 def parse_args(argv):
+    """The command-line options, checked."""
     parser = argparse.ArgumentParser(
         prog="kkt-emulator", description="Shtrih-M KKT emulator with an FN model."
     )
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--tcp", type=int, metavar="PORT", help="TCP port (0: any)")
     where.add_argument("--pty", action="store_true", help="serve a pseudo-terminal")
+    parser.add_argument(
+        "--host",
+        default=HOST,
+        help="address of the KKT port (default 127.0.0.1; 0.0.0.0 in a container)",
+    )
     parser.add_argument("--protocol", type=int, choices=(1, 2), default=1)
     parser.add_argument("--state", metavar="FILE", help="JSON file keeping the FN")
     parser.add_argument(
@@ -91,6 +97,7 @@ def build_device(args):
 
 
 def main(argv=None):
+    """Run the emulator until SIGTERM or SIGINT; return the exit code."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s"
@@ -100,12 +107,15 @@ def main(argv=None):
     link_state = LinkState(args.byte_timeout, args.ff_after_ack)
     protocol_class = Protocol2 if args.protocol == 2 else Protocol1
     protocol = protocol_class(device, device.faults, link_state)
-    if args.pty:
-        where = serve_pty(protocol, device.faults, args.baud)
-    else:
-        where = serve_tcp(protocol, device.faults, args.baud, args.tcp)
     remote = Remote(device, device.faults, link_state)
-    control_port = serve_control(remote.handle, args.control)
+    try:
+        if args.pty:
+            where = serve_pty(protocol, device.faults, args.baud)
+        else:
+            where = serve_tcp(protocol, device.faults, args.baud, args.tcp, args.host)
+        control_port = serve_control(remote.handle, args.control)
+    except OSError as error:
+        sys.exit(f"kkt-emulator: cannot listen: {error}")
     print(f"KKT emulator listening on {where}", flush=True)
     print(f"KKT emulator control on tcp://{HOST}:{control_port}", flush=True)
 

@@ -106,6 +106,10 @@ class EmulatorControl:
     def advance_clock(self, hours=0.0, seconds=0.0):
         return self.call("clock", advance_hours=hours, advance_seconds=seconds)
 
+    def set_clock_offset(self, seconds):
+        """Put the device clock ``seconds`` away from real time (may be negative)."""
+        return self.call("clock", offset=seconds)
+
     def set_ofd_rate(self, rate):
         """Documents acknowledged by the OFD per second (0: never)."""
         self.call("ofd_rate", rate=rate)

@@ -86,7 +86,7 @@ class FiscalStorage:
 
     >>> fn = FiscalStorage("9999078900012345")
     >>> doc = fn.store(OPEN_SHIFT, 1.7e9, [], shift=1)
-    >>> doc.number, doc.sign == fn.store_sign_of(doc)
+    >>> doc.number, doc.sign == fn.recompute_sign(doc)
     (1, True)
     """
 
@@ -131,7 +131,8 @@ class FiscalStorage:
         digest = hmac.new(_derive_key(self.serial), body, hashlib.sha256).digest()
         return int.from_bytes(digest[:4], "big")
 
-    def store_sign_of(self, document):
+    def recompute_sign(self, document):
+        """The fiscal sign of a stored document, computed again from its body."""
         body = b"".join(
             tlv(tag, value) for tag, value in document.tlvs if tag != TAG_SIGN
         )

@@ -23,7 +23,7 @@ from ..frames import (
     read_frame1,
     read_frame2,
 )
-from .device import split_code
+from .codes import split_code
 
 _logger = logging.getLogger(__name__)
 

@@ -77,11 +77,11 @@ def _start(target, *args):
     return thread
 
 
-def listen(port):
-    """Open a listening TCP socket on the loopback address (port 0: any free)."""
+def listen(port, host=HOST):
+    """Open a listening TCP socket (port 0: any free port)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, port))
+    sock.bind((host, port))
     sock.listen(8)
     return sock
 
@@ -92,16 +92,16 @@ def _accept_loop(listener, handle):
         _start(handle, sock)
 
 
-def serve_tcp(protocol, faults, baud, port):
+def serve_tcp(protocol, faults, baud, port, host=HOST):
     """Serve the KKT protocol on a TCP port; return the URL clients use."""
-    listener = listen(port)
+    listener = listen(port, host)
     numbers = itertools.count(1)
 
     def handle(sock):
         _serve_connection(protocol, faults, baud, sock, f"tcp-{next(numbers)}")
 
     _start(_accept_loop, listener, handle)
-    return f"socket://{HOST}:{listener.getsockname()[1]}"
+    return f"socket://{host}:{listener.getsockname()[1]}"
 
 
 def serve_pty(protocol, faults, baud):
@@ -115,7 +115,11 @@ def serve_pty(protocol, faults, baud):
 
 
 def serve_control(handler, port):
-    """Answer JSON-line requests with ``handler(request) -> dict``; return the port."""
+    """Answer JSON-line requests with ``handler(request) -> dict``; return the port.
+
+    The control channel has no password, so it listens on the loopback address
+    only, whatever address the KKT port uses.
+    """
     listener = listen(port)
 
     def handle(sock):

@@ -69,6 +69,9 @@ def _read_addresses(process):
     reader.start()
     reader.join(START_TIMEOUT)
     if len(lines) != 2:
+        code = process.poll()
+        if code is not None:
+            raise KktError(f"Emulator exited with code {code} (see its stderr)")
         raise KktError(f"Emulator did not start within {START_TIMEOUT} s")
     return lines[LISTENING], lines[CONTROL]
 
