@@ -68,7 +68,7 @@ def main(argv=None):
         f"print time 0, median of {args.receipts} receipts"
     )
     with running_emulator(
-        protocol=args.protocol, print_time="0", baud=args.baud, ofd_rate="0"
+        protocol=args.protocol, print_time=0, baud=args.baud, ofd_rate=0
     ) as (url, _control):
         with KktSession.connect(url, protocol=args.protocol) as session:
             session.open_shift()

@@ -8,7 +8,13 @@
     "author": "Optics KKT team",
     "website": "https://github.com/optics-kkt/optics-kkt",
     "depends": ["point_of_sale"],
-    "external_dependencies": {"python": ["serial"]},
-    "data": [],
+    "external_dependencies": {"python": ["pyserial"]},
+    "data": [
+        "security/kkt_device_security.xml",
+        "security/ir.model.access.csv",
+        "views/kkt_device_views.xml",
+        "views/res_config_settings_views.xml",
+    ],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
 }

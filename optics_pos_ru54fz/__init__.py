@@ -1,2 +1,4 @@
 from . import controllers
+from . import jobrunner
 from . import models
+from .jobrunner import post_load

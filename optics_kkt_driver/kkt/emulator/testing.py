@@ -30,6 +30,8 @@ def emulator_command(tcp=True, protocol=1, port=0, **options):
 
     >>> emulator_command(print_time=0.01, ff_after_ack=True)[3:]
     ['--tcp', '0', '--protocol', '1', '--print-time', '0.01', '--ff-after-ack']
+    >>> emulator_command(print_time=0, baud=0)[-4:]
+    ['--print-time', '0', '--baud', '0']
     """
     command = [sys.executable, "-m", "kkt.emulator"]
     command += ["--tcp", str(port)] if tcp else ["--pty"]
@@ -41,7 +43,7 @@ def emulator_command(tcp=True, protocol=1, port=0, **options):
         elif isinstance(value, dict):
             for key, item in value.items():
                 command += [flag, f"{key}={item}"]
-        elif value not in (False, None):
+        elif value is not False and value is not None:
             command += [flag, str(value)]
     return command
 
