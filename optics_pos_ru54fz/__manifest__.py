@@ -29,6 +29,9 @@
         "web.assets_tests": [
             "optics_pos_ru54fz/static/tests/tours/**/*",
         ],
+        "web.assets_backend": [
+            "optics_pos_ru54fz/static/src/dashboard/**/*",
+        ],
     },
     "installable": True,
     "post_load": "post_load",

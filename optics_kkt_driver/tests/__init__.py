@@ -1,0 +1,5 @@
+from . import test_kkt_device
+from . import test_kkt_device_actions
+from . import test_kkt_device_breaker
+from . import test_kkt_device_bus
+from . import test_kkt_device_lock

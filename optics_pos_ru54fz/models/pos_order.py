@@ -1,0 +1,757 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The fiscal pipeline of POS orders: jobs enqueued when an order is paid, the
+exactly-once fiscal job, retries up to a dead letter, and the fiscal data.
+"""
+
+import hashlib
+import json
+import logging
+from contextlib import contextmanager
+from decimal import Decimal
+
+import psycopg2
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
+
+from odoo.addons.optics_kkt_driver.kkt.errors import KktError
+from odoo.addons.optics_kkt_driver.kkt.receipt import ReceiptError
+from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
+
+from .fiscal_receipt_builder import receipt_mark, to_kopecks
+
+_logger = logging.getLogger(__name__)
+
+MAX_FISCAL_ATTEMPTS = 20
+FISCAL_DATA_FIELDS = (
+    "fiscal_fd_number",
+    "fiscal_sign",
+    "fiscal_fn_serial",
+    "fiscal_shift_number",
+    "fiscal_receipt_number",
+    "fiscal_datetime",
+    "fiscal_qr",
+    "fiscal_request",
+    "fiscal_answer",
+)
+PAID_STATES = ("paid", "done", "invoiced")
+RETRY_STATES = ("failed", "dead_letter", "needs_attention")
+MANAGER_GROUP = "point_of_sale.group_pos_manager"
+
+
+class PosOrder(models.Model):
+    _name = "pos.order"
+    _inherit = ["pos.order", "mail.thread", "mail.activity.mixin"]
+
+    fiscal_state = fields.Selection(
+        [
+            ("to_send", "To send"),
+            ("sent", "Sent"),
+            ("failed", "Failed"),
+            ("dead_letter", "Dead letter"),
+            ("not_required", "Not required"),
+            ("needs_attention", "Needs attention"),
+        ],
+        readonly=True,
+        copy=False,
+        index=True,
+        help="To send: the fiscal job is queued. Failed: the KKT refused it for a "
+        "reason a person must fix (e.g. closed shift); it keeps retrying. Dead "
+        "letter: it failed too often and waits for a manager's Retry. Needs "
+        "attention: the order cannot become a receipt as it is. Not required: "
+        "the POS has no KKT.",
+    )
+    kkt_device_id = fields.Many2one(
+        "kkt.device",
+        string="Cash Register (KKT)",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The KKT this order's fiscal receipt is printed on, taken from the "
+        "POS when the order was paid.",
+    )
+    fiscal_buyer_contact = fields.Char(
+        string="Buyer Contact",
+        copy=False,
+        help="E-mail or phone (+79991234567) the buyer gave for the electronic "
+        "receipt (tag 1008).",
+    )
+    fiscal_fd_number = fields.Integer(string="FD Number", readonly=True, copy=False)
+    fiscal_sign = fields.Char(string="Fiscal Sign (FPD)", readonly=True, copy=False)
+    fiscal_fn_serial = fields.Char(string="FN Serial", readonly=True, copy=False)
+    fiscal_shift_number = fields.Integer(
+        string="Shift Number", readonly=True, copy=False
+    )
+    fiscal_receipt_number = fields.Integer(
+        string="Receipt Number in Shift", readonly=True, copy=False
+    )
+    fiscal_datetime = fields.Datetime(string="Fiscal Date", readonly=True, copy=False)
+    fiscal_qr = fields.Char(string="Fiscal QR", readonly=True, copy=False)
+    fiscal_request = fields.Text(readonly=True, copy=False)
+    fiscal_answer = fields.Text(readonly=True, copy=False)
+    fiscal_attempts = fields.Integer(readonly=True, copy=False)
+    fiscal_last_error = fields.Text(readonly=True, copy=False)
+    fiscal_search_from_fd = fields.Integer(
+        string="Search From FD",
+        readonly=True,
+        copy=False,
+        help="Last FD number of the KKT before the first attempt: a retry looks "
+        "for this order's receipt after it instead of printing it again.",
+    )
+    fiscal_recovered = fields.Boolean(
+        string="Found After a Failure",
+        readonly=True,
+        copy=False,
+        help="The receipt was found in the FN after an attempt whose answer was "
+        "lost, instead of being printed again.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super(
+            PosOrder,
+            self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True),
+        ).create(vals_list)
+
+    def write(self, vals):
+        self._ru54fz_check_fiscal_data_write(vals)
+        return super().write(vals)
+
+    @api.model
+    def _process_order(self, order, draft, existing_order):
+        if not draft:
+            self._ru54fz_check_refund_allowed(order["data"])
+        return super()._process_order(order, draft, existing_order)
+
+    def _process_saved_order(self, draft):
+        # The invoice is still created here, because the POS screen downloads it
+        # from the sync answer; its PDF and e-mail go to the root.high job.
+        result = super(
+            PosOrder, self.with_context(generate_pdf=False)
+        )._process_saved_order(draft)
+        # Odoo hides errors of action_pos_order_paid during a sync: enqueue here
+        # too, outside that guard, so that a paid order never misses its jobs.
+        if not draft:
+            self._ru54fz_enqueue_jobs()
+        return result
+
+    def action_pos_order_paid(self):
+        self._ru54fz_check_refund_allowed_for_lines(self.lines.refunded_orderline_id)
+        result = super().action_pos_order_paid()
+        self._ru54fz_enqueue_jobs()
+        return result
+
+    def action_ru54fz_retry_fiscal(self):
+        """Queue the fiscal receipt again (managers), keeping the FD search start.
+
+        Used on orders in dead letter, failed or needing attention once the cause
+        is fixed; a retry never prints a receipt that the KKT already holds.
+        """
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(_("Only POS managers can retry fiscal receipts."))
+        orders = self.filtered(lambda order: order.fiscal_state in RETRY_STATES)
+        if not orders:
+            raise UserError(
+                _(
+                    "Only failed, dead-lettered or blocked fiscal receipts can be "
+                    "retried."
+                )
+            )
+        for order in orders:
+            order.write(
+                {
+                    "fiscal_state": "to_send",
+                    "fiscal_attempts": 0,
+                    "fiscal_last_error": False,
+                    "kkt_device_id": order.kkt_device_id.id
+                    or order.config_id.kkt_device_id.id,
+                }
+            )
+            order.activity_feedback(
+                ["mail.mail_activity_data_todo"],
+                feedback=_("Fiscal receipt queued again."),
+            )
+            order.message_post(body=_("Fiscal receipt queued again by a manager."))
+            order._ru54fz_delay_fiscal_job()
+            order._ru54fz_delay_notification_jobs()
+        return True
+
+    def action_ru54fz_open_jobs(self):
+        """Open the queue jobs of the order (fiscal, confirmation, e-mail, SMS)."""
+        self.ensure_one()
+        keys = [self._ru54fz_identity_key(kind) for kind in ("fiscal", "confirm")]
+        domain = [
+            "|",
+            "|",
+            ("identity_key", "in", keys),
+            ("identity_key", "=like", self._ru54fz_identity_key("email") + ":%"),
+            ("identity_key", "=like", self._ru54fz_identity_key("sms") + ":%"),
+        ]
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Jobs of %s", self.name),
+            "res_model": "queue.job",
+            "view_mode": "tree,form",
+            "domain": domain,
+        }
+
+    @api.model
+    def _ru54fz_check_fiscal_payload(self, order_json):
+        """Return user messages for what would stop the order's fiscal receipt.
+
+        Called by the POS screen before validating an order, with the order as
+        the POS exports it (with or without its ``data`` envelope). Each message
+        names the order line at fault. An empty list means the KKT will take it.
+        """
+        data = order_json.get("data", order_json)
+        session = self.env["pos.session"].browse(data["pos_session_id"])
+        device = session.config_id.kkt_device_id
+        if not device:
+            return []
+        values = self._ru54fz_receipt_values_from_ui(data, device)
+        builder = self.env["ru54fz.fiscal.receipt.builder"]
+        messages = builder._check_lines(values)
+        if messages:
+            return messages
+        try:
+            builder._build(values)
+        except ReceiptError as error:
+            return [self._ru54fz_error_text(error)]
+        return []
+
+    def _ru54fz_fiscalise(self):
+        """Print the order's fiscal receipt on its KKT, exactly once (job).
+
+        Idempotent: it returns at once when the receipt is already stored, and
+        after a crash or a lost answer it finds the printed receipt in the FN
+        (from ``fiscal_search_from_fd``, committed before the first print)
+        instead of printing it again. Each step commits in its own transaction
+        while holding the order row lock.
+
+        :raises RetryableJobError: the KKT could not print it yet; retried later.
+        :raises FailedJobError: after the last attempt (the order is dead-lettered).
+        """
+        self.ensure_one()
+        self.env.flush_all()
+        try:
+            with self._ru54fz_own_transaction() as order:
+                receipt, outcome = order._ru54fz_fiscal_prepare()
+            if receipt is not None:
+                with self._ru54fz_own_transaction() as order:
+                    outcome = order._ru54fz_fiscal_print(receipt)
+        except psycopg2.OperationalError as error:
+            if error.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                raise
+            # Another transaction changed the order or its KKT meanwhile: try
+            # again soon, without using up one of the order's fiscal attempts.
+            raise RetryableJobError(str(error), seconds=5, ignore_retry=True) from error
+        except psycopg2.Error:
+            raise
+        except Exception as error:
+            with self._ru54fz_own_transaction() as order:
+                order._ru54fz_fiscal_record_unexpected(error)
+            raise
+        finally:
+            self.invalidate_recordset()
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def _ru54fz_confirm_order(self):
+        """Render and send the invoice of an order to invoice (job, root.high).
+
+        Idempotent: an invoice already sent is not sent again.
+        """
+        self.ensure_one()
+        move = self.account_move
+        if not move or move.state != "posted" or move.is_move_sent:
+            return _("Nothing to send.")
+        template = self.env.ref(move._get_mail_template())
+        move.with_context(skip_invoice_sync=True)._generate_pdf_and_send_invoice(
+            template
+        )
+        return _("Invoice %s sent.", move.name)
+
+    def _ru54fz_send_receipt_email(self, recipient):
+        """E-mail the order's receipt, with its fiscal data, to ``recipient`` (job).
+
+        Idempotent per recipient and message. Waits for the fiscal receipt while
+        it is being printed; does nothing while the order needs a person.
+
+        :raises RetryableJobError: the fiscal receipt is not printed yet.
+        """
+        self.ensure_one()
+        ready = self._ru54fz_notification_ready()
+        if ready is not True:
+            return ready
+        body = self.env["ir.qweb"]._render(
+            "optics_pos_ru54fz.ru54fz_receipt_email", {"order": self}
+        )
+        subject = _("Your receipt %s", self.pos_reference or self.name)
+        notification = self._ru54fz_notification("email", recipient, subject + body)
+        if not notification:
+            return _("Already sent.")
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "subject": subject,
+                    "body_html": body,
+                    "email_to": recipient,
+                    "email_from": self.company_id.email_formatted
+                    or self.env.user.email_formatted,
+                    "model": self._name,
+                    "res_id": self.id,
+                    "auto_delete": True,
+                }
+            )
+        )
+        notification.mail_id = mail
+        return _("E-mail queued.")
+
+    def _ru54fz_send_receipt_sms(self, phone):
+        """Send the order's fiscal data by SMS to ``phone`` (job, root.low).
+
+        Idempotent per recipient and message: the gateway gets an idempotency key
+        and a message already recorded is not sent again.
+
+        :raises RetryableJobError: the fiscal receipt is not printed yet, or the
+            gateway is unreachable.
+        """
+        self.ensure_one()
+        ready = self._ru54fz_notification_ready()
+        if ready is not True:
+            return ready
+        text = self._ru54fz_sms_text()
+        notification = self._ru54fz_notification("sms", phone, text)
+        if not notification:
+            return _("Already sent.")
+        self.env["ru54fz.sms.gateway"].send(
+            phone, text, idempotency_key=notification.digest
+        )
+        return _("SMS sent.")
+
+    def _ru54fz_check_fiscal_data_write(self, vals):
+        protected = [name for name in FISCAL_DATA_FIELDS if name in vals]
+        if "fiscal_state" in vals:
+            protected.append("fiscal_state")
+        if not protected:
+            return
+        for order in self.filtered(lambda order: order.fiscal_state == "sent"):
+            for name in protected:
+                field = self._fields[name]
+                new = field.convert_to_record(
+                    field.convert_to_cache(vals[name], order), order
+                )
+                if new != order[name]:
+                    raise UserError(
+                        _(
+                            "The fiscal data of order %(order)s is stored on the "
+                            "KKT and cannot be changed (%(field)s).",
+                            order=order.name,
+                            field=field.string,
+                        )
+                    )
+
+    @api.model
+    def _ru54fz_check_refund_allowed(self, data):
+        line_ids = [
+            line[2]["refunded_orderline_id"]
+            for line in data.get("lines") or []
+            if line[2].get("refunded_orderline_id")
+        ]
+        if not line_ids:
+            return
+        session = self.env["pos.session"].browse(data["pos_session_id"])
+        if not session.config_id.kkt_device_id:
+            return
+        self._ru54fz_check_refund_allowed_for_lines(
+            self.env["pos.order.line"].browse(line_ids), name=data.get("name")
+        )
+
+    @api.model
+    def _ru54fz_check_refund_allowed_for_lines(self, refunded_lines, name=None):
+        """Refuse a refund while an order it returns has no fiscal receipt yet.
+
+        Orders never fiscalised here (no KKT, or older than this module) can be
+        refunded.
+        """
+        if name is None and self and not self.config_id.kkt_device_id:
+            return
+        pending = refunded_lines.order_id.filtered(
+            lambda order: (
+                order.fiscal_state
+                and order.fiscal_state not in ("sent", "not_required")
+            )
+        )
+        if pending:
+            raise UserError(
+                _(
+                    "Refund %(refund)s is refused: the fiscal receipt of "
+                    "%(orders)s is not printed yet. Wait until it is printed (or "
+                    "ask a manager to retry it), then validate the refund again.",
+                    refund=name or self.name,
+                    orders=", ".join(pending.mapped("name")),
+                )
+            )
+
+    def _ru54fz_enqueue_jobs(self):
+        """Queue the jobs of a newly paid order, once (state guard + identity keys)."""
+        for order in self:
+            if order.fiscal_state or order.state not in PAID_STATES:
+                continue
+            device = order.config_id.kkt_device_id
+            if device:
+                order.write({"fiscal_state": "to_send", "kkt_device_id": device.id})
+                order._ru54fz_delay_fiscal_job()
+            else:
+                order.fiscal_state = "not_required"
+            if order.to_invoice:
+                order.with_delay(
+                    channel="root.high",
+                    identity_key=order._ru54fz_identity_key("confirm"),
+                    description=_("Send the invoice of %s", order.name),
+                )._ru54fz_confirm_order()
+            order._ru54fz_delay_notification_jobs()
+
+    def _ru54fz_delay_fiscal_job(self):
+        self.ensure_one()
+        self.with_delay(
+            channel="root.critical",
+            identity_key=self._ru54fz_identity_key("fiscal"),
+            max_retries=MAX_FISCAL_ATTEMPTS,
+            description=_("Fiscal receipt of %s", self.name),
+        )._ru54fz_fiscalise()
+
+    def _ru54fz_delay_notification_jobs(self):
+        self.ensure_one()
+        contact = self._ru54fz_buyer_contact()
+        if not contact:
+            return
+        kind = "email" if "@" in contact else "sms"
+        digest = hashlib.sha256(contact.encode()).hexdigest()[:16]
+        key = f"{self._ru54fz_identity_key(kind)}:{digest}"
+        delayable = self.with_delay(
+            channel="root.low",
+            identity_key=key,
+            description=_("Receipt of %s to the buyer", self.name),
+        )
+        if kind == "email":
+            delayable._ru54fz_send_receipt_email(contact)
+        else:
+            delayable._ru54fz_send_receipt_sms(contact)
+
+    def _ru54fz_identity_key(self, kind):
+        return f"ru54fz:{kind}:{self.id}"
+
+    @contextmanager
+    def _ru54fz_own_transaction(self):
+        """Yield the order in a new transaction, committed on exit, row locked."""
+        with self.env.registry.cursor() as cr:
+            order = self.with_env(self.env(cr=cr))
+            cr.execute("SELECT id FROM pos_order WHERE id = %s FOR UPDATE", [self.id])
+            yield order
+
+    def _ru54fz_fiscal_prepare(self):
+        """Check the order, build its receipt and record the FD search start.
+
+        Returns ``(receipt, None)`` to go on printing, or ``(None, outcome)``
+        where outcome is the job result or the exception to raise.
+        """
+        if self.fiscal_state != "to_send" and self.fiscal_state != "failed":
+            return None, _("Nothing to do: fiscal state is %s.", self.fiscal_state)
+        try:
+            if not self.kkt_device_id:
+                raise ReceiptError(
+                    _(
+                        "Order %s has no cash register (KKT) to print on. Link one "
+                        "to its point of sale, then retry the fiscal receipt.",
+                        self.name,
+                    )
+                )
+            receipt = self._ru54fz_build_receipt()
+        except ReceiptError as error:
+            return None, self._ru54fz_fiscal_needs_attention(error)
+        vals = {"fiscal_attempts": self.fiscal_attempts + 1}
+        # FD 1 is the FN's registration report, so 0 means "not recorded yet".
+        if not self.fiscal_search_from_fd:
+            try:
+                status = self.kkt_device_id._kkt_call("status")
+            except KktError as error:
+                self.fiscal_attempts = vals["fiscal_attempts"]
+                return None, self._ru54fz_fiscal_failed(error)
+            vals["fiscal_search_from_fd"] = status.last_fd_number
+        self.write(vals)
+        return receipt, None
+
+    def _ru54fz_fiscal_print(self, receipt):
+        """Print the receipt (or find it again) and store its fiscal data."""
+        if self.fiscal_state == "sent":
+            return _("Already printed: FD %s.", self.fiscal_fd_number)
+        try:
+            result = self.kkt_device_id._kkt_call(
+                "fiscalise", receipt, search_from_fd=self.fiscal_search_from_fd
+            )
+        except ReceiptError as error:
+            return self._ru54fz_fiscal_needs_attention(error)
+        except KktError as error:
+            return self._ru54fz_fiscal_failed(error)
+        self._ru54fz_store_fiscal_result(result)
+        _logger.info(
+            "Fiscal receipt of %s printed on %s: FD %s%s",
+            self.name,
+            self.kkt_device_id.name,
+            result.fd_number,
+            " (found again in the FN)" if result.recovered else "",
+        )
+        return _("Printed: FD %s.", result.fd_number)
+
+    def _ru54fz_store_fiscal_result(self, result):
+        self.write(
+            {
+                "fiscal_state": "sent",
+                "fiscal_fd_number": result.fd_number,
+                "fiscal_sign": str(result.fiscal_sign),
+                "fiscal_fn_serial": result.fn_serial,
+                "fiscal_shift_number": result.shift_number,
+                "fiscal_receipt_number": result.receipt_number,
+                "fiscal_datetime": self.kkt_device_id._kkt_device_time_to_utc(
+                    result.fiscal_datetime
+                ),
+                "fiscal_qr": result.qr,
+                "fiscal_request": json.dumps(
+                    result.request, ensure_ascii=False, default=str
+                ),
+                "fiscal_answer": json.dumps(
+                    result.answer, ensure_ascii=False, default=str
+                ),
+                "fiscal_last_error": False,
+                "fiscal_recovered": bool(result.recovered),
+            }
+        )
+        self.message_post(
+            body=_(
+                "Fiscal receipt printed: FD %(fd)s, fiscal sign %(sign)s, FN %(fn)s.",
+                fd=result.fd_number,
+                sign=result.fiscal_sign,
+                fn=result.fn_serial,
+            )
+        )
+
+    def _ru54fz_fiscal_needs_attention(self, error):
+        text = self._ru54fz_error_text(error)
+        self.write({"fiscal_state": "needs_attention", "fiscal_last_error": text})
+        self.message_post(body=_("Fiscal receipt cannot be printed: %s", text))
+        _logger.warning("Fiscal receipt of %s needs attention", self.name)
+        return text
+
+    def _ru54fz_fiscal_failed(self, error):
+        """Record a failed attempt; return the exception the job must raise."""
+        text = self._ru54fz_error_text(error)
+        if self.fiscal_attempts >= MAX_FISCAL_ATTEMPTS:
+            self._ru54fz_dead_letter(text)
+            return FailedJobError(text)
+        state = "to_send" if error.retryable else "failed"
+        self.write({"fiscal_state": state, "fiscal_last_error": text})
+        _logger.warning(
+            "Fiscal receipt of %s, attempt %s failed: %s",
+            self.name,
+            self.fiscal_attempts,
+            error.message,
+        )
+        return RetryableJobError(text)
+
+    def _ru54fz_fiscal_record_unexpected(self, error):
+        if self.fiscal_state in ("sent", "needs_attention", "dead_letter"):
+            return
+        self.write(
+            {
+                "fiscal_state": "failed",
+                "fiscal_last_error": _("Unexpected error: %s", error),
+            }
+        )
+
+    def _ru54fz_dead_letter(self, text):
+        self.write({"fiscal_state": "dead_letter", "fiscal_last_error": text})
+        note = _(
+            "The fiscal receipt of %(order)s failed %(count)s times: %(error)s "
+            "Fix the cause on the cash register, then press Retry fiscal receipt "
+            "on the order.",
+            order=self.name,
+            count=self.fiscal_attempts,
+            error=text,
+        )
+        managers = self.env.ref(MANAGER_GROUP).users.filtered(
+            lambda user: (
+                not user.share and user.active and self.company_id in user.company_ids
+            )
+        )
+        for user in managers:
+            self.sudo().activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=_("Fiscal receipt not printed"),
+                note=note,
+                user_id=user.id,
+            )
+        self.message_post(body=note)
+        _logger.error(
+            "Fiscal receipt of %s dead-lettered after %s attempts",
+            self.name,
+            self.fiscal_attempts,
+        )
+
+    def _ru54fz_build_receipt(self):
+        values = self._ru54fz_receipt_values()
+        return self.env["ru54fz.fiscal.receipt.builder"]._build(values)
+
+    def _ru54fz_receipt_values(self):
+        """Return the builder's values for this order (see the builder)."""
+        self.ensure_one()
+        lines = [
+            {
+                "index": index,
+                "name": line.full_product_name or line.product_id.display_name,
+                "quantity": Decimal(str(line.qty)),
+                "amount": to_kopecks(line.price_subtotal_incl),
+                "taxes": line.tax_ids_after_fiscal_position,
+                "product": line.product_id,
+                "is_refund": bool(line.refunded_orderline_id),
+            }
+            for index, line in enumerate(self.lines, start=1)
+        ]
+        return {
+            "mark": self._ru54fz_mark(),
+            "lines": lines,
+            "payments": [
+                (payment.payment_method_id, to_kopecks(payment.amount))
+                for payment in self.payment_ids
+            ],
+            "buyer_contact": self._ru54fz_buyer_contact(),
+            "cashier_name": self._ru54fz_cashier_name(),
+            "tax_system": self.kkt_device_id.tax_system or "osn",
+        }
+
+    @api.model
+    def _ru54fz_receipt_values_from_ui(self, data, device):
+        fiscal_position = self.env["account.fiscal.position"].browse(
+            data.get("fiscal_position_id") or []
+        )
+        lines = []
+        for index, command in enumerate(data.get("lines") or [], start=1):
+            line = command[2]
+            product = self.env["product.product"].browse(line["product_id"])
+            tax_ids = line.get("tax_ids") and line["tax_ids"][0][2] or []
+            taxes = self.env["account.tax"].browse(tax_ids)
+            lines.append(
+                {
+                    "index": index,
+                    "name": line.get("full_product_name") or product.display_name,
+                    "quantity": Decimal(str(line["qty"])),
+                    "amount": to_kopecks(line["price_subtotal_incl"]),
+                    "taxes": fiscal_position.map_tax(taxes)
+                    if fiscal_position
+                    else taxes,
+                    "product": product,
+                    "is_refund": bool(line.get("refunded_orderline_id")),
+                }
+            )
+        methods = self.env["pos.payment.method"]
+        payments = [
+            (
+                methods.browse(payment[2]["payment_method_id"]),
+                to_kopecks(payment[2]["amount"]),
+            )
+            for payment in data.get("statement_ids") or []
+        ]
+        change = to_kopecks(data.get("amount_return") or 0)
+        if change:
+            session = self.env["pos.session"].browse(data["pos_session_id"])
+            cash = session.payment_method_ids.filtered("is_cash_count")[:1]
+            payments.append((cash, -change))
+        partner = self.env["res.partner"].browse(data.get("partner_id") or [])
+        builder = self.env["ru54fz.fiscal.receipt.builder"]
+        user = self.env["res.users"].browse(data.get("user_id") or self.env.uid)
+        return {
+            "mark": receipt_mark(data.get("name"), 0),
+            "lines": lines,
+            "payments": payments,
+            "buyer_contact": builder._buyer_contact(
+                data.get("fiscal_buyer_contact"), partner
+            ),
+            "cashier_name": user.name,
+            "tax_system": device.tax_system or "osn",
+        }
+
+    def _ru54fz_mark(self):
+        """Return the tag 1192 mark; a refund's names the original's FD number."""
+        original = self.lines.refunded_orderline_id.order_id.filtered(
+            "fiscal_fd_number"
+        )[:1]
+        if original:
+            mark = f"{original.fiscal_fd_number}R{self.id}"
+            if len(mark) <= 16:
+                return mark
+        return receipt_mark(self.pos_reference, self.id)
+
+    def _ru54fz_buyer_contact(self):
+        builder = self.env["ru54fz.fiscal.receipt.builder"]
+        return builder._buyer_contact(self.fiscal_buyer_contact, self.partner_id)
+
+    def _ru54fz_cashier_name(self):
+        employee = self["employee_id"] if "employee_id" in self._fields else None
+        return (employee and employee.name) or self.user_id.name or ""
+
+    def _ru54fz_error_text(self, error):
+        if (self.env.lang or "").startswith("ru"):
+            return error.message_ru
+        return error.message
+
+    def _ru54fz_notification_ready(self):
+        """Return True when the buyer may be told, else the job's result.
+
+        :raises RetryableJobError: the fiscal receipt is still being printed.
+        """
+        if self.fiscal_state in ("sent", "not_required"):
+            return True
+        if self.fiscal_state in ("to_send", "failed"):
+            raise RetryableJobError(
+                _("Waiting for the fiscal receipt of %s.", self.name),
+                seconds=60,
+                ignore_retry=True,
+            )
+        return _("Not sent: the fiscal receipt of %s is not printed.", self.name)
+
+    def _ru54fz_notification(self, channel, recipient, message):
+        """Record a message to send; return False when it was sent already."""
+        digest = hashlib.sha256(
+            "\n".join((channel, recipient, message)).encode()
+        ).hexdigest()
+        log = self.env["ru54fz.receipt.notification"].sudo()
+        if log.search_count([("order_id", "=", self.id), ("digest", "=", digest)]):
+            return log.browse()
+        return log.create(
+            {
+                "order_id": self.id,
+                "channel": channel,
+                "recipient": recipient,
+                "digest": digest,
+            }
+        )
+
+    def _ru54fz_sms_text(self):
+        if self.fiscal_state == "sent":
+            return _(
+                "Receipt %(order)s: %(total)s. FD %(fd)s, FPD %(sign)s, FN %(fn)s.",
+                order=self.pos_reference or self.name,
+                total=self.currency_id.format(self.amount_total),
+                fd=self.fiscal_fd_number,
+                sign=self.fiscal_sign,
+                fn=self.fiscal_fn_serial,
+            )
+        return _(
+            "Receipt %(order)s: %(total)s.",
+            order=self.pos_reference or self.name,
+            total=self.currency_id.format(self.amount_total),
+        )

@@ -1,0 +1,69 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""POS session glue: fiscal data loaded into the screen, bus messages to it,
+and the fiscal check made before the session is closed.
+"""
+
+from odoo import _, models
+from odoo.exceptions import AccessError
+
+PENDING_STATES = ("to_send", "failed")
+
+
+class PosSession(models.Model):
+    _inherit = "pos.session"
+
+    def _get_pos_ui_pos_config(self, params):
+        config = super()._get_pos_ui_pos_config(params)
+        config["ru54fz"] = self.config_id._ru54fz_pos_ui_data()
+        return config
+
+    def _ru54fz_send(self, message_type, payload):
+        """Send a bus message to the screens of this session.
+
+        The channel carries the session's access token, so only those screens
+        receive it.
+        """
+        self.ensure_one()
+        self.env["bus.bus"]._sendone(
+            self._get_bus_channel_name(), message_type, payload
+        )
+
+    def ru54fz_fiscal_info(self, order_ids):
+        """Return the fiscal data of orders of this session's POS, by order id.
+
+        The receipt screen and the order list call it after a sync and when the
+        screen comes back online.
+        """
+        self.ensure_one()
+        self._ru54fz_check_pos_user()
+        orders = (
+            self.env["pos.order"]
+            .browse(order_ids)
+            .exists()
+            .filtered(lambda order: order.config_id == self.config_id)
+        )
+        return {order.id: order._ru54fz_fiscal_ui_data() for order in orders}
+
+    def ru54fz_closing_check(self):
+        """Return what the closing popup warns about: fiscal receipts of this
+        session still pending or dead-lettered, and the cash register state.
+        """
+        self.ensure_one()
+        self._ru54fz_check_pos_user()
+        orders = self.env["pos.order"].search(
+            [
+                ("session_id", "=", self.id),
+                ("fiscal_state", "in", PENDING_STATES + ("dead_letter",)),
+            ]
+        )
+        dead = orders.filtered(lambda order: order.fiscal_state == "dead_letter")
+        device = self.config_id.kkt_device_id
+        return {
+            "pending": (orders - dead).mapped("name"),
+            "dead_letter": dead.mapped("name"),
+            "kkt": device._kkt_pos_payload() if device else False,
+        }
+
+    def _ru54fz_check_pos_user(self):
+        if not self.env.user.has_group("point_of_sale.group_pos_user"):
+            raise AccessError(_("Only POS users may read fiscal receipt data."))

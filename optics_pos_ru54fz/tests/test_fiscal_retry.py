@@ -1,0 +1,111 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Failed fiscal receipts: retries, dead letter, the Retry button, invalid orders.
+
+How jobs run: the sync is done inside ``trap_jobs()``; each try of the trapped
+fiscal job is performed in-process against the running emulator, as the queue
+runner would after each retry delay (the delays themselves are not waited for).
+"""
+
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+from .common import FiscalPipelineCase
+
+
+@tagged("post_install", "-at_install")
+class TestFiscalRetry(FiscalPipelineCase):
+    def close_shift_for_this_test(self):
+        self.device._kkt_call("close_shift")
+        self.addCleanup(self.device._kkt_call, "open_shift")
+
+    def test_error_needing_a_person_marks_the_order_failed_and_retries(self):
+        self.close_shift_for_this_test()
+        (order,), trap = self.sync_trapped(self.ui_order([(self.book, 1)]))
+
+        result = self.perform(self.fiscal_jobs(trap)[0])
+
+        self.assertIsInstance(result, RetryableJobError)
+        self.assertEqual(order.fiscal_state, "failed")
+        self.assertTrue(order.fiscal_last_error)
+        self.assertEqual(order.fiscal_attempts, 1)
+        self.assertFalse(self.documents_with_mark(self.mark(order)))
+
+    def test_twentieth_failure_dead_letters_the_order_for_managers(self):
+        self.close_shift_for_this_test()
+        (order,), trap = self.sync_trapped(self.ui_order([(self.book, 1)]))
+        job = self.fiscal_jobs(trap)[0]
+
+        for _attempt in range(19):
+            self.assertIsInstance(self.perform(job), RetryableJobError)
+        self.assertEqual(order.fiscal_state, "failed")
+        with mute_logger("odoo.addons.optics_pos_ru54fz.models.pos_order"):
+            self.assertIsInstance(self.perform(job), FailedJobError)
+
+        self.assertEqual(order.fiscal_state, "dead_letter")
+        self.assertEqual(order.fiscal_attempts, 20)
+        activities = order.activity_ids
+        self.assertIn(self.manager, activities.user_id)
+        self.assertIn(order.name, activities[0].note)
+
+    def test_retry_button_requeues_and_prints_once_the_cause_is_fixed(self):
+        self.close_shift_for_this_test()
+        (order,), trap = self.sync_trapped(self.ui_order([(self.book, 1)]))
+        self.perform(self.fiscal_jobs(trap)[0])
+        order.write({"fiscal_state": "dead_letter"})
+        self.device._kkt_call("open_shift")
+
+        with self.assertRaises(AccessError):
+            order.with_user(self.cashier).action_ru54fz_retry_fiscal()
+        with trap_jobs() as retry_trap:
+            order.with_user(self.manager).action_ru54fz_retry_fiscal()
+        retry_trap.assert_enqueued_job(
+            order._ru54fz_fiscalise,
+            properties={
+                "channel": "root.critical",
+                "identity_key": f"ru54fz:fiscal:{order.id}",
+            },
+        )
+        self.assertEqual(order.fiscal_state, "to_send")
+        self.assertEqual(order.fiscal_attempts, 0)
+
+        self.perform(self.fiscal_jobs(retry_trap)[0])
+        self.assertEqual(order.fiscal_state, "sent")
+        self.assertEqual(len(self.documents_with_mark(self.mark(order))), 1)
+        self.device._kkt_call("close_shift")
+
+    def test_tax_without_kkt_code_needs_attention_and_is_never_retried(self):
+        (order,), trap = self.sync_trapped(
+            self.ui_order([(self.book, 1), (self.old_rate_item, 2)])
+        )
+
+        result = self.perform(self.fiscal_jobs(trap)[0])
+
+        self.assertNotIsInstance(result, Exception)
+        self.assertEqual(order.fiscal_state, "needs_attention")
+        self.assertIn("Line 2 (Old rate item)", order.fiscal_last_error)
+        self.assertEqual(order.state, "paid", "the order is kept")
+        self.assertFalse(self.documents_with_mark(self.mark(order)))
+
+    def test_needs_attention_order_prints_after_the_tax_is_fixed(self):
+        (order,), trap = self.sync_trapped(self.ui_order([(self.old_rate_item, 1)]))
+        self.perform(self.fiscal_jobs(trap)[0])
+        self.tax_18.kkt_tax_code = "vat20"
+
+        with trap_jobs() as retry_trap:
+            order.with_user(self.manager).action_ru54fz_retry_fiscal()
+        self.perform(self.fiscal_jobs(retry_trap)[0])
+
+        self.assertEqual(order.fiscal_state, "sent")
+
+    def test_order_left_without_kkt_needs_attention(self):
+        (order,), trap = self.sync_trapped(self.ui_order([(self.book, 1)]))
+        order.kkt_device_id = False
+
+        self.perform(self.fiscal_jobs(trap)[0])
+
+        self.assertEqual(order.fiscal_state, "needs_attention")
+        self.assertIn(order.name, order.fiscal_last_error)

@@ -1,0 +1,233 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The fiscal pipeline on a real Odoo server with the real queue_job runner.
+
+Orders go through the POS sync call over JSON-RPC; the runner dispatches the
+jobs to the server's workers, which talk to the KKT emulator over TCP. Waits
+poll the database with a deadline; nothing asserts on timing.
+"""
+
+import time
+
+import pytest
+
+from tests.harness import HTTP_WORKER, RpcError, paid_order
+
+CLOSE_RECEIPT = 0xFF45
+DEADLINE = 120.0
+
+
+def wait_for(what, check, deadline=DEADLINE):
+    """Poll ``check()`` until it returns a true value; fail after ``deadline``."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.3)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def read_order(rpc, order_id, *names):
+    fields = ["fiscal_state", "fiscal_fd_number", "pos_reference", *names]
+    return rpc.call("pos.order", "read", [order_id], fields)[0]
+
+
+def wait_fiscal_state(rpc, order_id, states=("sent",)):
+    return wait_for(
+        f"order {order_id} in {states}",
+        lambda: (
+            (order := read_order(rpc, order_id))["fiscal_state"] in states and order
+        ),
+    )
+
+
+def sync(rpc, payload):
+    return rpc.create_from_ui([payload])[0]["id"]
+
+
+def mark_of(order):
+    return order["pos_reference"].split(" ")[-1]
+
+
+def documents_with_mark(control, mark):
+    return [doc for doc in control.documents() if doc["mark"] == mark]
+
+
+@pytest.fixture
+def fiscal_pos(rpc, pos_setup):
+    """The POS of ``pos_setup`` with the KKT shift open."""
+    rpc.call("kkt.device", "action_kkt_open_shift", [pos_setup.device_id])
+    return pos_setup
+
+
+def test_paid_order_is_fiscalised_end_to_end(rpc, fiscal_pos, kkt_emulator):
+    _url, control = kkt_emulator
+
+    order_id = sync(rpc, paid_order(fiscal_pos, 1))
+    order = wait_fiscal_state(rpc, order_id)
+
+    (document,) = documents_with_mark(control, mark_of(order))
+    assert document["number"] == order["fiscal_fd_number"]
+
+
+def test_worker_killed_mid_receipt_leaves_one_document(
+    odoo_server, rpc, fiscal_pos, kkt_emulator
+):
+    _url, control = kkt_emulator
+    control.set_answer_delay(CLOSE_RECEIPT, 6.0)
+
+    order_id = sync(rpc, paid_order(fiscal_pos, 2))
+    job = wait_for(
+        "the fiscal job to start",
+        lambda: rpc.search_read(
+            "queue.job",
+            [
+                ("identity_key", "=", f"ru54fz:fiscal:{order_id}"),
+                ("state", "=", "started"),
+            ],
+            ["worker_pid"],
+        ),
+    )[0]
+    wait_for("the receipt to be closed", lambda: control.counter(CLOSE_RECEIPT))
+    assert job["worker_pid"] in odoo_server.worker_pids(HTTP_WORKER)
+    odoo_server.kill_worker(job["worker_pid"])
+    control.set_answer_delay(CLOSE_RECEIPT, 0.0)
+
+    order = wait_fiscal_state(rpc, order_id)
+
+    (document,) = documents_with_mark(control, mark_of(order))
+    assert document["number"] == order["fiscal_fd_number"]
+
+
+def test_lost_close_receipt_answer_is_retried_into_one_document(
+    rpc, fiscal_pos, kkt_emulator
+):
+    _url, control = kkt_emulator
+    control.lose_answer(CLOSE_RECEIPT)
+
+    order_id = sync(rpc, paid_order(fiscal_pos, 3))
+    order = wait_fiscal_state(rpc, order_id)
+
+    assert len(documents_with_mark(control, mark_of(order))) == 1
+    assert read_order(rpc, order_id, "fiscal_attempts")["fiscal_attempts"] >= 2
+
+
+def test_twenty_failures_dead_letter_the_order(rpc, fiscal_pos):
+    function = rpc.call(
+        "queue.job.function",
+        "search",
+        [("name", "=", "<pos.order>._ru54fz_fiscalise")],
+    )
+    rpc.call("queue.job.function", "write", function, {"edit_retry_pattern": "{1: 1}"})
+    rpc.call("kkt.device", "action_kkt_close_shift", [fiscal_pos.device_id])
+    try:
+        order_id = sync(rpc, paid_order(fiscal_pos, 4))
+        order = wait_fiscal_state(rpc, order_id, ("dead_letter",))
+    finally:
+        rpc.call(
+            "queue.job.function",
+            "write",
+            function,
+            {"edit_retry_pattern": "{1: 5, 2: 15, 4: 60, 8: 300, 12: 900, 16: 1800}"},
+        )
+
+    assert read_order(rpc, order_id, "fiscal_attempts")["fiscal_attempts"] == 20
+    activities = rpc.search_read(
+        "mail.activity",
+        [("res_model", "=", "pos.order"), ("res_id", "=", order["id"])],
+        ["summary"],
+    )
+    assert activities
+    job = rpc.search_read(
+        "queue.job", [("identity_key", "=", f"ru54fz:fiscal:{order_id}")], ["state"]
+    )
+    assert [row["state"] for row in job] == ["failed"]
+
+
+def test_refund_refused_before_and_accepted_after_the_original(
+    rpc, fiscal_pos, kkt_emulator
+):
+    _url, control = kkt_emulator
+    control.set_answer_delay(CLOSE_RECEIPT, 3.0)
+    sale_id = sync(rpc, paid_order(fiscal_pos, 5))
+    line = rpc.search_read(
+        "pos.order.line", [("order_id", "=", sale_id)], ["product_id", "qty"]
+    )[0]
+    product = next(p for p in fiscal_pos.products if p["id"] == line["product_id"][0])
+
+    def refund_payload():
+        payload = paid_order(fiscal_pos, 6)
+        data = payload["data"]
+        total = round(-product["price"] * line["qty"], 2)
+        data["lines"] = [
+            (
+                0,
+                0,
+                {
+                    "id": 1,
+                    "pack_lot_ids": [],
+                    "product_id": product["id"],
+                    "qty": -line["qty"],
+                    "price_unit": product["price"],
+                    "discount": 0.0,
+                    "price_subtotal": round(total / 1.22, 2),
+                    "price_subtotal_incl": total,
+                    "tax_ids": [(6, 0, [fiscal_pos.tax_id])],
+                    "refunded_orderline_id": line["id"],
+                },
+            )
+        ]
+        data["statement_ids"][0][2]["amount"] = total
+        data.update(amount_total=total, amount_paid=total, amount_tax=0.0)
+        return payload
+
+    with pytest.raises(RpcError, match="not printed yet"):
+        sync(rpc, refund_payload())
+    sale = wait_fiscal_state(rpc, sale_id)
+    control.set_answer_delay(CLOSE_RECEIPT, 0.0)
+
+    refund_id = sync(rpc, refund_payload())
+    wait_fiscal_state(rpc, refund_id)
+
+    (document,) = documents_with_mark(
+        control, f"{sale['fiscal_fd_number']}R{refund_id}"
+    )
+    assert document["operation"] == 2
+
+
+def test_email_jobs_run_on_root_low_never_on_critical(rpc, fiscal_pos):
+    order_ids = [
+        sync(rpc, paid_order(fiscal_pos, 10 + index, fiscal_buyer_contact=contact))
+        for index, contact in enumerate(["a@example.com", "b@example.com"])
+    ]
+    for order_id in order_ids:
+        wait_fiscal_state(rpc, order_id)
+
+    jobs = wait_for(
+        "the e-mail jobs to finish",
+        lambda: (
+            (
+                rows := rpc.search_read(
+                    "queue.job",
+                    [
+                        ("method_name", "=", "_ru54fz_send_receipt_email"),
+                        ("state", "=", "done"),
+                        ("identity_key", "like", "ru54fz:email:"),
+                    ],
+                    ["channel", "identity_key"],
+                )
+            )
+            and all(
+                any(f":{order_id}:" in row["identity_key"] for row in rows)
+                for order_id in order_ids
+            )
+            and rows
+        ),
+    )
+    assert {job["channel"] for job in jobs} == {"root.low"}
+    critical = rpc.search_read(
+        "queue.job",
+        [("channel", "=", "root.critical"), ("method_name", "like", "_send_receipt")],
+        ["id"],
+    )
+    assert critical == []

@@ -1,0 +1,266 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""`./ru54fz demo`: the main job. A burst of POS orders is fiscalised on the KKT
+emulator through the critical channel while a mail backlog waits on low."""
+
+import importlib
+import signal
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import datetime
+
+from . import databases, environment, postgres
+from .odoo import ADDONS, REPO, find_odoo
+from .pos import configure_pos, paid_order
+from .rpc import RpcClient
+from .server import OdooServer
+
+RUN_DIR = REPO / ".run"
+FN_STATE = RUN_DIR / "kkt-fn.json"
+FINGERPRINT = RUN_DIR / "demo-db.fingerprint"
+LOG_PATH = RUN_DIR / "logs" / "demo-odoo.log"
+FISCAL_TIMEOUT = 300.0
+BATCH = 10
+BACKLOG_CHANNEL = "root.low"
+BACKLOG_SECONDS = 0.05
+GEVENT_OFFSET = 3
+DONE_STATES = ("sent", "dead_letter", "needs_attention", "not_required")
+
+
+def _log(message):
+    print(f"ru54fz: {message}", flush=True)
+
+
+def demo_database():
+    """Name of the demo database (``ru54fz_demo`` unless RU54FZ_DB_PREFIX is set)."""
+    return f"{databases.db_prefix()}_demo"
+
+
+def prepare_database(install, name):
+    """Create the demo database from the template, or bring an existing one up
+    to date with our addons' files."""
+    template = databases.full_template(install, _log)
+    fingerprint = databases.addons_fingerprint(install)
+    if not postgres.database_exists(name):
+        _log(f"creating demo database {name}")
+        databases.clone(template, name)
+    elif not FINGERPRINT.exists() or FINGERPRINT.read_text() != fingerprint:
+        _log(f"updating our addons in demo database {name}")
+        databases.run_odoo(install, name, ["-u", ",".join(ADDONS)], "demo-update")
+    FINGERPRINT.write_text(fingerprint)
+
+
+def start_server(install, name, port):
+    """Start Odoo with the repository's odoo.conf and the job runner."""
+    LOG_PATH.unlink(missing_ok=True)
+    server = OdooServer(
+        install,
+        name,
+        workers=None,
+        channels=None,
+        base_config=REPO / "odoo.conf",
+        http_port=port,
+        gevent_port=port + GEVENT_OFFSET,
+        log_path=LOG_PATH,
+    )
+    _log(f"starting Odoo on {server.url} (log {LOG_PATH})")
+    server.start()
+    server.wait_runner_ready()
+    return server
+
+
+def open_shift(rpc, device_id):
+    """Read the device status and open its shift when closed."""
+    rpc.call("kkt.device", "action_kkt_test_connection", [device_id])
+    device = rpc.call("kkt.device", "read", [device_id], ["shift_open"])[0]
+    if not device["shift_open"]:
+        rpc.call("kkt.device", "action_kkt_open_shift", [device_id])
+
+
+def push_orders(rpc, setup, count, backlog):
+    """Queue the mail backlog, then sync ``count`` paid orders in batches as
+    POS screens do; return the ids of the orders."""
+    _log(f"queueing a backlog of {backlog} slow jobs on {BACKLOG_CHANNEL}")
+    rpc.call(
+        "ru54fz.bench.job",
+        "enqueue_burst",
+        f"demo-mail-{int(time.time())}",
+        backlog,
+        BACKLOG_CHANNEL,
+        BACKLOG_SECONDS,
+    )
+    _log(f"pushing {count} POS orders through pos.order.create_from_ui")
+    order_ids = []
+    for start in range(0, count, BATCH):
+        batch = [
+            paid_order(setup, index)
+            for index in range(start, min(count, start + BATCH))
+        ]
+        order_ids += [row["id"] for row in rpc.create_from_ui(batch)]
+    return order_ids
+
+
+def wait_fiscal(rpc, order_ids, timeout=FISCAL_TIMEOUT):
+    """Wait until every order's fiscal job has ended (bounded); return the orders."""
+    fields = [
+        "name",
+        "pos_reference",
+        "fiscal_state",
+        "fiscal_fd_number",
+        "fiscal_last_error",
+    ]
+    deadline = time.monotonic() + timeout
+    while True:
+        orders = rpc.call("pos.order", "read", order_ids, fields)
+        orders.sort(key=lambda order: order["id"])
+        pending = [
+            order for order in orders if order["fiscal_state"] not in DONE_STATES
+        ]
+        if not pending or time.monotonic() > deadline:
+            return orders
+        time.sleep(1.0)
+
+
+def _percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def channel_latencies(rpc, since):
+    """Start latency (date_started - date_created) per channel of the jobs
+    created since ``since``, in seconds."""
+    jobs = rpc.search_read(
+        "queue.job",
+        [("date_created", ">=", since), ("date_started", "!=", False)],
+        ["channel", "date_created", "date_started"],
+    )
+    latencies = {}
+    for job in jobs:
+        created = datetime.fromisoformat(job["date_created"])
+        started = datetime.fromisoformat(job["date_started"])
+        latencies.setdefault(job["channel"], []).append(
+            (started - created).total_seconds()
+        )
+    return latencies
+
+
+def fn_check(control, orders, first_fd):
+    """Return the problems found comparing orders with the emulator's FN."""
+    documents = [doc for doc in control.documents() if doc["number"] > first_fd]
+    marks = Counter(doc["mark"] for doc in documents if doc["mark"])
+    by_number = {doc["number"]: doc for doc in documents}
+    problems = []
+    for order in orders:
+        document = by_number.get(order["fiscal_fd_number"])
+        if not document:
+            problems.append(
+                f"{order['name']}: FD {order['fiscal_fd_number']} not in the FN"
+            )
+        elif marks[document["mark"]] != 1:
+            count = marks[document["mark"]]
+            problems.append(f"{order['name']}: {count} documents carry its mark")
+    if sum(marks.values()) != len(orders):
+        problems.append(
+            f"{sum(marks.values())} receipts in the FN for {len(orders)} orders"
+        )
+    return problems
+
+
+def print_report(orders, latencies, problems):
+    """Print each order's fiscal state and FD number, channel latencies and the
+    FN check; return True when every order was fiscalised exactly once."""
+    print("\nOrder                          Fiscal state     FD number")
+    for order in orders:
+        state = order["fiscal_state"] or "-"
+        fd_number = order["fiscal_fd_number"] or "-"
+        print(f"{order['pos_reference']:<30} {state:<16} {fd_number}")
+        if order["fiscal_state"] != "sent" and order["fiscal_last_error"]:
+            print(f"    {order['fiscal_last_error']}")
+    states = Counter(order["fiscal_state"] for order in orders)
+    print(
+        "\nFiscal states: " + ", ".join(f"{s}: {n}" for s, n in sorted(states.items()))
+    )
+    print(
+        "\nStart latency of the jobs queued by the demo (queue_job keeps whole seconds)"
+    )
+    print("Channel         jobs started   p50 start latency   p99 start latency")
+    for channel in sorted(latencies):
+        values = latencies[channel]
+        p50, p99 = _percentile(values, 0.5), _percentile(values, 0.99)
+        print(f"{channel:<15} {len(values):>12}   {p50:>15.3f} s   {p99:>15.3f} s")
+    if problems:
+        print("\nFN check FAILED:")
+        for problem in problems:
+            print(f"    {problem}")
+    else:
+        print(
+            f"\nFN check: exactly one fiscal document per order ({len(orders)} orders)"
+        )
+    return not problems and states.get("sent", 0) == len(orders)
+
+
+def serve_until_interrupted(server):
+    """Block until Ctrl-C or SIGTERM, or until the server process exits."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_args: stop.set())
+    try:
+        while not stop.wait(1.0) and server.process.poll() is None:
+            continue
+    except KeyboardInterrupt:
+        print()
+
+
+def run(install, args):
+    """Run the demo with Odoo found; return the exit code."""
+    running_emulator = importlib.import_module("kkt.emulator.testing").running_emulator
+    database = demo_database()
+    RUN_DIR.mkdir(exist_ok=True)
+    prepare_database(install, database)
+    with running_emulator(tcp=True, port=args.kkt_port, state=str(FN_STATE)) as (
+        kkt_url,
+        control,
+    ):
+        _log(f"KKT emulator on {kkt_url} (FN kept in {FN_STATE})")
+        server = start_server(install, database, args.http_port)
+        try:
+            rpc = RpcClient(server.url)
+            rpc.login(database)
+            setup = configure_pos(rpc, kkt_url)
+            open_shift(rpc, setup.device_id)
+            first_fd = max((doc["number"] for doc in control.documents()), default=0)
+            since = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() - 1))
+            order_ids = push_orders(rpc, setup, args.orders, args.mails)
+            orders = wait_fiscal(rpc, order_ids)
+            success = print_report(
+                orders,
+                channel_latencies(rpc, since),
+                fn_check(control, orders, first_fd),
+            )
+            pos_url = f"{server.url}/pos/ui?config_id={setup.config_id}"
+            print(f"\nPOS screen: {pos_url}  (login admin / admin)")
+            print(
+                "Live updates on the POS screen use the websocket server on port "
+                f"{server.gevent_port}: put a reverse proxy in front that sends "
+                "/websocket there.",
+                flush=True,
+            )
+            if not args.stop_after_report:
+                _log("serving; press Ctrl-C to stop")
+                serve_until_interrupted(server)
+        finally:
+            _log("stopping Odoo and the emulator")
+            server.stop()
+    return 0 if success else 1
+
+
+def main(args):
+    """Entry point of `./ru54fz demo`; return the exit code."""
+    install, reason = find_odoo(args.odoo_bin)
+    if not install:
+        _log(f"Odoo 17 not found ({reason}): install it as a Python package, or pass")
+        _log("--odoo-bin PATH (or set ODOO_BIN) to an odoo-bin of Odoo 17.")
+        return 2
+    environment.prepare(_log)
+    sys.path.insert(0, str(REPO / "optics_kkt_driver"))
+    return run(install, args)
