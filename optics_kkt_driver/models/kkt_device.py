@@ -27,6 +27,8 @@ KKT_OPERATIONS = (
     "open_shift",
     "close_shift",
     "x_report",
+    "find_receipt",
+    "read_document",
 )
 
 # First key of the PostgreSQL advisory lock of a device ("KKTD"); the second
@@ -575,7 +577,8 @@ class KktDevice(models.Model):
         with self._kkt_link_cursor() as cr:
             cr.execute(
                 """
-                    SELECT open_until, open_until > (now() AT TIME ZONE 'UTC'), failures
+                SELECT open_until, open_until > (now() AT TIME ZONE 'UTC'),
+                       failures
                   FROM kkt_device_link
                  WHERE device_id = %s AND open_until IS NOT NULL
                 """,
@@ -640,13 +643,14 @@ class KktDevice(models.Model):
 
     def _kkt_record_link_failure(self, error):
         with self._kkt_link_cursor() as cr:
+            now = self._kkt_db_now(cr)
             cr.execute(
                 """
                 INSERT INTO kkt_device_link AS link
                        (device_id, state, failures, offline_since, open_until,
                         last_error, last_error_ru, last_error_at, checked_at)
                 VALUES (%(device)s, 'offline', 1, %(now)s,
-                        CASE WHEN 1 >= %(threshold)s THEN %(now)s + %(pause)s END,
+                        CASE WHEN 1 >= %(threshold)s THEN %(pause_end)s END,
                         %(error)s, %(error_ru)s, %(now)s, %(now)s)
                 ON CONFLICT (device_id) DO UPDATE
                    SET state = 'offline',
@@ -654,7 +658,7 @@ class KktDevice(models.Model):
                        offline_since = COALESCE(link.offline_since, %(now)s),
                        open_until = CASE
                            WHEN link.failures + 1 >= %(threshold)s
-                           THEN %(now)s + %(pause)s
+                           THEN %(pause_end)s
                        END,
                        last_error = %(error)s,
                        last_error_ru = %(error_ru)s,
@@ -664,9 +668,9 @@ class KktDevice(models.Model):
                 """,
                 {
                     "device": self.id,
-                    "now": self._kkt_db_now(cr),
+                    "now": now,
                     "threshold": self.breaker_threshold,
-                    "pause": f"{self.breaker_cooldown} seconds",
+                    "pause_end": now + timedelta(seconds=self.breaker_cooldown),
                     "error": error.message,
                     "error_ru": error.message_ru,
                 },

@@ -50,7 +50,8 @@ class TestKktDeviceBreaker(KktDeviceCase):
         self.assertTrue(self.device.link_retry_at)
 
     def test_successful_trial_after_the_pause_closes_the_breaker(self):
-        self.fail_link(3)
+        self.device.breaker_threshold = 1
+        self.fail_link(1)
         self.emulator.silent(False)
         self.wait_for_the_pause_to_end()
 
@@ -63,7 +64,8 @@ class TestKktDeviceBreaker(KktDeviceCase):
         self.assertFalse(self.device.offline_since)
 
     def test_failed_trial_pauses_calls_again(self):
-        self.fail_link(3)
+        self.device.breaker_threshold = 1
+        self.fail_link(1)
         self.wait_for_the_pause_to_end()
 
         self.fail_link(1)

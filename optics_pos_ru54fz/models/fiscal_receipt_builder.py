@@ -143,7 +143,7 @@ class FiscalReceiptBuilder(models.AbstractModel):
 
         :raises ReceiptError: naming the line, when the device would refuse it.
         """
-        operation = self._operation(values["lines"], values["payments"])
+        operation = self._operation(values["lines"])
         sign = -1 if operation == REFUND else 1
         items, adjustments = self._partition(values["lines"], sign)
         for adjustment in adjustments:
@@ -175,7 +175,8 @@ class FiscalReceiptBuilder(models.AbstractModel):
         return messages
 
     @api.model
-    def _operation(self, lines, payments):
+    def _operation(self, lines):
+        """Return SALE or REFUND; refuse an order that mixes both."""
         total = sum(line["amount"] for line in lines)
         refund_lines = [line for line in lines if line["is_refund"]]
         if (
@@ -197,6 +198,7 @@ class FiscalReceiptBuilder(models.AbstractModel):
 
     @api.model
     def _partition(self, lines, sign):
+        """Split lines into items and discount lines, as positive amounts."""
         items, adjustments = [], []
         for line in lines:
             quantity = line["quantity"] * sign
