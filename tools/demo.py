@@ -10,8 +10,8 @@ import time
 from collections import Counter
 from datetime import datetime
 
-from . import databases, environment, postgres
-from .odoo import ADDONS, REPO, find_odoo
+from . import databases, postgres
+from .odoo import ADDONS, REPO
 from .pos import configure_pos, paid_order
 from .rpc import RpcClient
 from .server import OdooServer
@@ -254,13 +254,14 @@ def run(install, args):
     return 0 if success else 1
 
 
-def main(args):
+def main(args, install, reason, setup_error=None):
     """Entry point of `./ru54fz demo`; return the exit code."""
-    install, reason = find_odoo(args.odoo_bin)
     if not install:
         _log(f"Odoo 17 not found ({reason}): install it as a Python package, or pass")
         _log("--odoo-bin PATH (or set ODOO_BIN) to an odoo-bin of Odoo 17.")
         return 2
-    environment.prepare(_log)
+    if setup_error:
+        _log(f"set-up failed: {setup_error}")
+        return 1
     sys.path.insert(0, str(REPO / "optics_kkt_driver"))
     return run(install, args)

@@ -113,9 +113,20 @@ def ensure_browser(log):
         log("WARNING: chromium could not be installed: browser tours cannot run")
 
 
+class SetUpError(RuntimeError):
+    """A set-up step failed; the message says which and why."""
+
+
 def prepare(log, browser=True):
-    """Run every set-up step; fast when all is in place already."""
-    postgres.prepare(log)
-    install_python_packages(log)
+    """Run every set-up step (Python packages, PostgreSQL, browser); fast when
+    all is in place already. Raises SetUpError."""
+    try:
+        install_python_packages(log)
+    except subprocess.CalledProcessError as error:
+        raise SetUpError(f"pip failed: {error}") from error
+    try:
+        postgres.prepare(log)
+    except (postgres.PostgresError, subprocess.CalledProcessError) as error:
+        raise SetUpError(str(error)) from error
     if browser:
         ensure_browser(log)

@@ -5,6 +5,7 @@ sure the current user is a superuser role, create and drop databases."""
 import getpass
 import os
 import shlex
+import shutil
 import subprocess
 import time
 
@@ -35,6 +36,8 @@ def is_running():
 
 def start_cluster(log):
     """Start the PostgreSQL 15 cluster unless it already runs; wait until ready."""
+    if not shutil.which("pg_isready") or not shutil.which("psql"):
+        raise PostgresError("PostgreSQL client tools (psql, pg_isready) not found")
     if is_running():
         return
     log(f"starting PostgreSQL {PG_VERSION} cluster {PG_CLUSTER}")

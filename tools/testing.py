@@ -11,8 +11,10 @@ import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-from . import databases, environment, postgres
-from .odoo import ADDONS, REPO, find_odoo
+import psutil
+
+from . import databases, environment
+from .odoo import ADDONS, REPO
 from .server import free_port
 
 LOG_DIR = REPO / ".run" / "logs"
@@ -40,14 +42,17 @@ class PartResult:
 
 
 def run_bounded(argv, timeout, env=None):
-    """Run ``argv`` in its own process group; kill the group after ``timeout``
-    seconds. Return the exit code, or None when it was killed."""
+    """Run ``argv`` in its own process group; after ``timeout`` seconds kill it
+    and every process it started (Odoo servers run in their own sessions).
+    Return the exit code, or None when it was killed."""
     process = subprocess.Popen(
         argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL, start_new_session=True
     )
     try:
         return process.wait(timeout)
     except subprocess.TimeoutExpired:
+        for child in psutil.Process(process.pid).children(recursive=True):
+            child.kill()
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         return None
@@ -196,19 +201,16 @@ def summarise(results):
     return 1 if failed else 0
 
 
-def main(args):
-    """Run every test part this machine can run; return the exit code."""
-    install, reason = find_odoo(args.odoo_bin)
-    results = []
-    try:
-        environment.prepare(_log, browser=bool(install))
-    except (postgres.PostgresError, subprocess.CalledProcessError) as error:
-        if install:
-            _log(f"set-up failed: {error}")
-            return summarise([PartResult("set-up", failed=1, notes=[str(error)])])
-        _log(f"WARNING: set-up incomplete ({error}); the pure suite runs anyway")
+def main(args, install, reason, setup_error=None):
+    """Run every test part this machine can run; return the exit code.
 
-    results.append(pure_suite())
+    :param install: the Odoo found, or None (``reason`` says why)
+    :param setup_error: the set-up failure, if any
+    """
+    if setup_error and install:
+        return summarise([PartResult("set-up", failed=1, notes=[str(setup_error)])])
+
+    results = [pure_suite()]
     if not install:
         _banner(
             [

@@ -460,8 +460,9 @@ class PosOrder(models.Model):
         Returns ``(receipt, None)`` to go on printing, or ``(None, outcome)``
         where outcome is the job result or the exception to raise.
         """
-        if self.fiscal_state != "to_send" and self.fiscal_state != "failed":
-            return None, _("Nothing to do: fiscal state is %s.", self.fiscal_state)
+        skip = self._ru54fz_fiscal_skip_reason()
+        if skip:
+            return None, skip
         try:
             if not self.kkt_device_id:
                 raise ReceiptError(
@@ -488,8 +489,9 @@ class PosOrder(models.Model):
 
     def _ru54fz_fiscal_print(self, receipt):
         """Print the receipt (or find it again) and store its fiscal data."""
-        if self.fiscal_state == "sent":
-            return _("Already printed: FD %s.", self.fiscal_fd_number)
+        skip = self._ru54fz_fiscal_skip_reason()
+        if skip:
+            return skip
         try:
             result = self.kkt_device_id._kkt_call(
                 "fiscalise", receipt, search_from_fd=self.fiscal_search_from_fd
@@ -507,6 +509,14 @@ class PosOrder(models.Model):
             " (found again in the FN)" if result.recovered else "",
         )
         return _("Printed: FD %s.", result.fd_number)
+
+    def _ru54fz_fiscal_skip_reason(self):
+        """Return why the fiscal job has nothing to do, or None when it has."""
+        if self.fiscal_state == "sent":
+            return _("Already printed: FD %s.", self.fiscal_fd_number)
+        if self.fiscal_state not in ("to_send", "failed"):
+            return _("Nothing to do: fiscal state is %s.", self.fiscal_state)
+        return None
 
     def _ru54fz_store_fiscal_result(self, result):
         self.write(

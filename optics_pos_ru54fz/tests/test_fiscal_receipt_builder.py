@@ -11,7 +11,18 @@ from odoo.tests import tagged
 
 from odoo.addons.optics_kkt_driver.kkt.receipt import REFUND, SALE
 
+from ..models import account_tax, fiscal_receipt_builder
 from .common import FiscalPipelineCase
+from .ops_common import load_module_doctests
+
+_builder_doctests = load_module_doctests(fiscal_receipt_builder)
+_tax_doctests = load_module_doctests(account_tax)
+
+
+def load_tests(loader, tests, ignore):
+    """Add the doctests of the receipt builder and of the tax code guess."""
+    tests = _builder_doctests(loader, tests, ignore)
+    return _tax_doctests(loader, tests, ignore)
 
 
 @tagged("post_install", "-at_install")
