@@ -76,11 +76,11 @@ def test_compose_mounts_both_addons_and_the_repository_odoo_conf():
     assert "/mnt/extra-addons" in addons_path
 
 
-def test_compose_emulator_is_reachable_from_odoo_on_the_configured_port():
+def test_compose_emulator_shares_odoo_network_so_odoo_reaches_it_on_localhost():
     services = _compose()["services"]
 
     assert services["kkt-emulator"]["network_mode"] == "service:odoo"
-    assert "7778:7778" in services["odoo"]["ports"]
+    assert "kkt-state" in _compose()["volumes"]
 
 
 def test_odoo_conf_declares_the_four_channels_under_root():

@@ -1,9 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Shtrih-M commands a shop needs: request encoders, answer decoders, timeouts.
 
-A request payload is the command code (one byte, or two starting with 0xFF), the
-4-byte password where the command takes one, then little-endian parameters. An
-answer repeats the code, then an error byte, then the fields decoded here.
+A request is the code (1 byte, or 2 after 0xFF), a 4-byte password, parameters;
+an answer repeats the code, then an error byte, then the fields decoded here.
 """
 
 import struct

@@ -1,9 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Shtrih-M frame layouts: protocol 1 (STX, length, LRC) and protocol 2 (0x8F, CRC16).
 
-A payload is the command code followed by its parameters; both framings carry the
-same payloads. Readers take a ``read(n)`` callable that returns exactly ``n`` bytes
-or raises, so the link layer and the emulator share one parser.
+Both carry the same payloads; readers take a ``read(n)`` callable returning exactly
+``n`` bytes or raising, so the link layer and the emulator share one parser.
 """
 
 from .errors import FrameError

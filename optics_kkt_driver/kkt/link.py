@@ -21,40 +21,15 @@ from .frames import (
     read_frame1,
     read_frame2,
 )
+from .trace import answer_hex, request_hex
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_RETRIES = 3
 CONTROL_TIMEOUT = 1.0
+CONTROL_BYTE_TIMEOUTS = 5
+MIN_CONTROL_BYTE_TIMEOUTS = 2
 DRAIN_LIMIT = 1024
-PASSWORDLESS = {0xFC}
-
-
-def command_code(payload):
-    """Return the command code of a payload: one byte, or two after 0xFF.
-
-    >>> hex(command_code(bytes.fromhex("ff 46 1e 00"))), hex(command_code(b"\\x10"))
-    ('0xff46', '0x10')
-    """
-    if payload[0] == 0xFF and len(payload) > 1:
-        return int.from_bytes(payload[:2], "big")
-    return payload[0]
-
-
-def masked_hex(payload):
-    """Hex dump of a request with its 4 password bytes hidden, for the logs.
-
-    >>> masked_hex(bytes.fromhex("10 1e 00 00 00"))
-    '10 ** ** ** **'
-    >>> masked_hex(bytes.fromhex("ff 01 1e 00 00 00 07"))
-    'ff 01 ** ** ** ** 07'
-    """
-    size = 2 if command_code(payload) > 0xFF else 1
-    if command_code(payload) in PASSWORDLESS or len(payload) < size + 4:
-        return payload.hex(" ")
-    return " ".join(
-        [payload[:size].hex(" "), "** ** ** **", payload[size + 4 :].hex(" ")]
-    ).strip()
 
 
 def read_until(transport, wanted, timeout):
@@ -85,7 +60,45 @@ def drain(transport):
             return
 
 
-class Link1:
+def control_timeout_for(byte_timeout, timeout_scale=1.0):
+    """Seconds to wait for the first byte of the device's reply to ENQ or a ping.
+
+    A device answers within a byte timeout or two; the default of one second
+    (five byte timeouts on slow lines) is shortened by ``timeout_scale`` but
+    never below two byte timeouts, so a silent device is found out quickly.
+
+    >>> control_timeout_for(0.1), control_timeout_for(0.1, 0.05)
+    (1.0, 0.2)
+    """
+    usual = max(CONTROL_TIMEOUT, byte_timeout * CONTROL_BYTE_TIMEOUTS)
+    return max(usual * timeout_scale, byte_timeout * MIN_CONTROL_BYTE_TIMEOUTS)
+
+
+class Link:
+    """What both link layers share: the transport, retries and the control wait.
+
+    :param control_timeout: seconds to wait for ACK, NAK or a ping answer;
+        by default computed by :func:`control_timeout_for` from the transport's
+        byte timeout and ``timeout_scale``.
+    """
+
+    protocol = None
+
+    def __init__(
+        self,
+        transport,
+        retries=DEFAULT_RETRIES,
+        control_timeout=None,
+        timeout_scale=1.0,
+    ):
+        self.transport = transport
+        self.retries = retries
+        self.control_timeout = control_timeout or control_timeout_for(
+            transport.byte_timeout, timeout_scale
+        )
+
+
+class Link1(Link):
     """Protocol 1: ENQ first, frame, ACK, answer, ACK; bounded retries everywhere.
 
     ``execute`` never sends a request twice unless the device said it did not
@@ -94,13 +107,6 @@ class Link1:
     """
 
     protocol = 1
-
-    def __init__(self, transport, retries=DEFAULT_RETRIES, control_timeout=None):
-        self.transport = transport
-        self.retries = retries
-        self.control_timeout = control_timeout or max(
-            CONTROL_TIMEOUT, transport.byte_timeout * 5
-        )
 
     def execute(self, payload, timeout):
         """Send one request payload and return the answer payload.
@@ -111,7 +117,7 @@ class Link1:
         frame = encode_frame1(payload)
         self._make_idle(timeout)
         if _logger.isEnabledFor(logging.DEBUG):
-            _logger.debug("%s -> %s", self.transport.url, masked_hex(payload))
+            _logger.debug("%s -> %s", self.transport.url, request_hex(payload))
         for _attempt in range(self.retries):
             self.transport.discard_input()
             self.transport.write(frame)
@@ -195,7 +201,7 @@ class Link1:
                 continue
             self.transport.write(bytes([ACK]))
             if _logger.isEnabledFor(logging.DEBUG):
-                _logger.debug("%s <- %s", self.transport.url, payload.hex(" "))
+                _logger.debug("%s <- %s", self.transport.url, answer_hex(payload))
             return payload
         raise LinkError(
             f"{self.transport.url}: no good answer after {self.retries} tries",
@@ -203,21 +209,19 @@ class Link1:
         )
 
 
-class Link2:
+class Link2(Link):
     """Protocol 2: numbered packets, CRC16; a repeated number is never re-executed.
 
-    The number is learnt from the device with a ping at the first call and again
-    whenever an answer carries another number (the device restarted).
+    The number is learnt from the device with a ping at the first call, again
+    whenever an answer carries another number (the device restarted), and again
+    after a failed exchange, since the device may have run that packet: the next
+    request must not reuse its number and be answered from the cache.
     """
 
     protocol = 2
 
-    def __init__(self, transport, retries=DEFAULT_RETRIES, control_timeout=None):
-        self.transport = transport
-        self.retries = retries
-        self.control_timeout = control_timeout or max(
-            CONTROL_TIMEOUT, transport.byte_timeout * 5
-        )
+    def __init__(self, transport, *args, **kwargs):
+        super().__init__(transport, *args, **kwargs)
         self.number = None
 
     def execute(self, payload, timeout):
@@ -232,7 +236,7 @@ class Link2:
             self.synchronise()
         if _logger.isEnabledFor(logging.DEBUG):
             _logger.debug(
-                "%s -> #%s %s", self.transport.url, self.number, masked_hex(payload)
+                "%s -> #%s %s", self.transport.url, self.number, request_hex(payload)
             )
         for _attempt in range(self.retries):
             number = self.number
@@ -250,7 +254,7 @@ class Link2:
                 self.number = (number + 1) % 0x10000
                 if _logger.isEnabledFor(logging.DEBUG):
                     _logger.debug(
-                        "%s <- #%s %s", self.transport.url, number, answer.hex(" ")
+                        "%s <- #%s %s", self.transport.url, number, answer_hex(answer)
                     )
                 return answer
             _logger.info(
@@ -260,6 +264,7 @@ class Link2:
                 answer_number,
             )
             self.number = (answer_number + 1) % 0x10000
+        self.number = None
         raise LinkError(
             f"{self.transport.url}: no answer after {self.retries} tries",
             f"{self.transport.url}: нет ответа за {self.retries} попыток",
@@ -298,8 +303,12 @@ class Link2:
 LINKS = {1: Link1, 2: Link2}
 
 
-def make_link(transport, protocol=1, retries=DEFAULT_RETRIES):
-    """Return the link layer for ``protocol`` (1 or 2) over ``transport``."""
+def make_link(transport, protocol=1, retries=DEFAULT_RETRIES, timeout_scale=1.0):
+    """Return the link layer for ``protocol`` (1 or 2) over ``transport``.
+
+    ``timeout_scale`` shortens or lengthens the wait for the device's first
+    reply byte, as it does the answer timeouts of the session.
+    """
     if protocol not in LINKS:
         raise ValueError(f"Unknown Shtrih-M protocol {protocol!r}; use 1 or 2")
-    return LINKS[protocol](transport, retries)
+    return LINKS[protocol](transport, retries, timeout_scale=timeout_scale)

@@ -1,9 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The device session the Odoo side calls: status, shifts, reports, receipts.
 
-Every operation is a list of named steps over :mod:`kkt.commands`; fiscalise and
-refund look for the receipt's mark in the FN first, so repeating them after any
-failure never prints a second fiscal document.
+Fiscalise and refund look for the receipt's mark in the FN first, so repeating
+them after any failure never prints a second fiscal document.
 """
 
 import dataclasses
@@ -197,12 +196,14 @@ class KktSession:
         :param password: operator password (cashiers 1-28, admin 29, sysadmin 30).
         :param admin_password: system administrator password for FN commands and
             reports.
-        :param timeout_scale: multiplies every answer timeout.
+        :param timeout_scale: multiplies every answer timeout and the wait for
+            the first reply byte (never below two byte timeouts); below 1 only
+            for tests and emulators, since a real device needs the full time.
         :param auto_open_shift: let fiscalise open a closed shift by itself.
         :raises LinkError: when the port cannot be opened.
         """
         transport = Transport.open(url, baudrate=baudrate, byte_timeout=byte_timeout)
-        link = make_link(transport, protocol, retries)
+        link = make_link(transport, protocol, retries, timeout_scale)
         return cls(
             link,
             password=password,

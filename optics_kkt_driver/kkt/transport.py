@@ -7,6 +7,7 @@ open through :func:`serial.serial_for_url`; nothing here knows about frames.
 
 import socket
 import time
+from contextlib import contextmanager
 
 import serial
 
@@ -75,18 +76,13 @@ class Transport:
         """
         deadline = time.monotonic() + timeout
         data = b""
-        try:
+        with self._port_errors("read failed", "ошибка чтения"):
             while len(data) < count:
                 chunk = self.port.read(count - len(data))
                 if chunk:
                     data += chunk
                 elif data or time.monotonic() >= deadline:
                     break
-        except (serial.SerialException, OSError) as error:
-            raise LinkError(
-                f"{self.url}: read failed: {error}",
-                f"{self.url}: ошибка чтения: {error}",
-            ) from error
         self.bytes_received += len(data)
         if len(data) < count:
             raise LinkError(
@@ -103,24 +99,24 @@ class Transport:
 
     def write(self, data):
         """Send ``data`` and wait until it has left the port."""
-        try:
+        with self._port_errors("write failed", "ошибка записи"):
             self.port.write(data)
             self.port.flush()
-        except (serial.SerialException, OSError) as error:
-            raise LinkError(
-                f"{self.url}: write failed: {error}",
-                f"{self.url}: ошибка записи: {error}",
-            ) from error
         self.bytes_sent += len(data)
 
     def discard_input(self):
         """Drop bytes that arrived unasked (stale answers, line noise)."""
-        try:
+        with self._port_errors("cannot clear input", "не удалось очистить ввод"):
             self.port.reset_input_buffer()
+
+    @contextmanager
+    def _port_errors(self, what, what_ru):
+        """Turn a failure of the port inside the block into a LinkError."""
+        try:
+            yield
         except (serial.SerialException, OSError) as error:
             raise LinkError(
-                f"{self.url}: cannot clear input: {error}",
-                f"{self.url}: не удалось очистить ввод: {error}",
+                f"{self.url}: {what}: {error}", f"{self.url}: {what_ru}: {error}"
             ) from error
 
     def close(self):

@@ -1,3 +1,6 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Odoo tests of the cash register model, its buttons, lock and circuit breaker."""
+
 from . import test_kkt_device
 from . import test_kkt_device_actions
 from . import test_kkt_device_breaker

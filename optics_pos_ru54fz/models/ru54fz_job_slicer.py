@@ -39,10 +39,12 @@ class Ru54fzJobSlicer(models.AbstractModel):
         if len(records) <= slice_size:
             self._delay_each(records, method_name, list(args), options)
             return len(records)
-        fan_out = self.with_delay(**self._job_options(options, identity=False))
+        fan_out_options = self._job_options(options, identity=False)
         for start in range(0, len(records), slice_size):
             ids = records.ids[start : start + slice_size]
-            fan_out.enqueue_slice(records._name, ids, method_name, list(args), options)
+            self.with_delay(**fan_out_options).enqueue_slice(
+                records._name, ids, method_name, list(args), options
+            )
         return -(-len(records) // slice_size)
 
     @api.model

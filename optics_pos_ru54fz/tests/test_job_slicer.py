@@ -21,7 +21,13 @@ class TestJobSlicer(TransactionCase):
                 self.partners, "toggle_active", slice_size=5, channel="root.low"
             )
         self.assertEqual(count, 5)
-        trap.assert_jobs_count(5, only=self.env["res.partner"].toggle_active)
+        self.assertEqual(
+            sorted(job.recordset.id for job in trap.enqueued_jobs),
+            sorted(self.partners.ids),
+        )
+        self.assertEqual(
+            {job.method_name for job in trap.enqueued_jobs}, {"toggle_active"}
+        )
         self.assertEqual({job.channel for job in trap.enqueued_jobs}, {"root.low"})
 
     def test_many_records_get_one_fan_out_job_per_slice(self):

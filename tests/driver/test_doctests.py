@@ -1,3 +1,4 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Run the doctests of the pure-Python driver: they state its byte layouts."""
 
 import doctest

@@ -5,7 +5,8 @@ import pytest
 
 from kkt.errors import LinkError
 from kkt.frames import encode_frame1
-from kkt.link import Link1, Link2, make_link, masked_hex
+from kkt.link import Link1, Link2, make_link
+from kkt.trace import request_hex
 
 from .peer import Peer1, Peer2
 
@@ -103,6 +104,17 @@ def test_protocol2_resynchronises_after_a_device_restart(peer2):
     assert peer2.last_number == 1
 
 
+def test_protocol2_next_command_after_a_failed_exchange_is_not_answered_from_cache(
+    peer2,
+):
+    peer2.faults.extend(["drop_answer"] * 3)
+    with pytest.raises(LinkError):
+        peer2.link.execute(CLOSE, timeout=0.3)
+    assert peer2.link.execute(STATUS, timeout=1)[:2] == b"\x10\x00"
+    assert peer2.executed[CLOSE] == 1
+    assert peer2.executed[STATUS] == 1
+
+
 def test_protocol2_silent_device_raises_a_retryable_link_error(peer2):
     peer2.silent = True
     with pytest.raises(LinkError) as caught:
@@ -111,8 +123,18 @@ def test_protocol2_silent_device_raises_a_retryable_link_error(peer2):
 
 
 def test_debug_log_hides_the_password():
-    assert masked_hex(bytes.fromhex("ff 45 1e 00 00 00 01")) == "ff 45 ** ** ** ** 01"
-    assert masked_hex(bytes.fromhex("fc")) == "fc"
+    assert request_hex(bytes.fromhex("ff 45 1e 00 00 00 01")) == "ff 45 ** ** ** ** 01"
+    assert request_hex(bytes.fromhex("fc")) == "fc"
+
+
+def test_the_wait_for_the_first_reply_byte_follows_the_timeout_scale():
+    with Peer1() as peer:
+        transport = peer.open_transport(byte_timeout=0.05)
+        usual = make_link(transport, protocol=1)
+        scaled = make_link(transport, protocol=2, timeout_scale=0.05)
+        transport.close()
+    assert usual.control_timeout == 1.0
+    assert scaled.control_timeout == 0.1
 
 
 def test_make_link_refuses_an_unknown_protocol():

@@ -279,6 +279,17 @@ def test_frames_are_logged_in_hex_without_passwords(emulator, session, caplog):
     assert any("<- 10 00" in record.getMessage() for record in caplog.records)
 
 
+def test_buyer_contact_stays_out_of_the_debug_log(emulator, session, caplog):
+    session.open_shift()
+    with caplog.at_level(logging.DEBUG, logger="kkt.link"):
+        result = session.fiscalise(three_line_receipt())
+        session.read_document(result.fd_number)
+    contact = b"+79991234567".hex(" ")
+    messages = [record.getMessage() for record in caplog.records]
+    assert not [message for message in messages if contact in message]
+    assert len([message for message in messages if "(buyer contact)" in message]) == 2
+
+
 def test_protocol2_retransmission_does_not_execute_the_close_twice():
     with running_emulator(protocol=2, print_time=0.01) as (url, control):
         with KktSession.connect(url, protocol=2, timeout_scale=SCALE) as kkt:

@@ -1,9 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The device side of the link layer: protocol 1 (ENQ/ACK/NAK) and protocol 2.
 
-A :class:`Wire` wraps a transport with byte faults and baud-rate pacing; a
-protocol object serves one wire at a time and keeps the answer memory in a
-:class:`LinkState` shared by every connection, as the one device has one.
+A :class:`Wire` adds byte faults and baud-rate pacing to a transport; the answer
+memory is one :class:`LinkState` shared by every connection, as on a real device.
 """
 
 import collections
@@ -142,13 +141,28 @@ class PendingAnswer:
         self.entry["answered"] = self.entry["answered"] or time.time()
 
 
-class Protocol1:
-    """Standard Shtrih-M link: ENQ answers NAK (idle) or ACK (answer pending)."""
+class Protocol:
+    """A link protocol of the device: it serves wires for one device and state."""
 
     def __init__(self, device, faults, state):
         self.device = device
         self.faults = faults
         self.state = state
+
+    def _read_frame(self, wire, reader):
+        """Read the rest of a frame with ``reader``, each byte in the byte timeout."""
+        return reader(lambda count: wire.read_exact(count, self.state.byte_timeout))
+
+    def _answer_delay(self, code, fault):
+        """Seconds the device works on ``code``, a delay fault included."""
+        delay = self.device.answer_delays.get(code, 0.0)
+        if fault and fault.action == "delay":
+            delay += fault.seconds
+        return delay
+
+
+class Protocol1(Protocol):
+    """Standard Shtrih-M link: ENQ answers NAK (idle) or ACK (answer pending)."""
 
     def serve(self, wire):
         """Serve ``wire`` until its transport closes (EOFError or OSError)."""
@@ -187,9 +201,7 @@ class Protocol1:
     def _on_frame(self, wire):
         started, received = time.monotonic(), time.time()
         try:
-            payload = read_frame1(
-                lambda count: wire.read_exact(count, self.state.byte_timeout)
-            )
+            payload = self._read_frame(wire, read_frame1)
         except InterByteTimeout as error:
             _logger.debug("Frame dropped: %s", error)
             return
@@ -204,9 +216,7 @@ class Protocol1:
         answer = self.device.execute(payload)
         code = split_code(payload)[0]
         fault = self.faults.take_answer_fault(code)
-        ready_at = time.monotonic() + self.device.answer_delays.get(code, 0.0)
-        if fault and fault.action == "delay":
-            ready_at += fault.seconds
+        ready_at = time.monotonic() + self._answer_delay(code, fault)
         with self.state.lock:
             if fault and fault.action == "lose":
                 self.state.pending = None
@@ -235,13 +245,8 @@ class Protocol1:
             pending.write_to(wire, frame)
 
 
-class Protocol2:
+class Protocol2(Protocol):
     """Protocol 2: numbered frames; a repeated number returns the cached answer."""
-
-    def __init__(self, device, faults, state):
-        self.device = device
-        self.faults = faults
-        self.state = state
 
     def serve(self, wire):
         """Serve ``wire`` until its transport closes (EOFError or OSError)."""
@@ -251,9 +256,7 @@ class Protocol2:
                 continue
             started, received = time.monotonic(), time.time()
             try:
-                number, payload = read_frame2(
-                    lambda count: wire.read_exact(count, self.state.byte_timeout)
-                )
+                number, payload = self._read_frame(wire, read_frame2)
             except (InterByteTimeout, FrameError) as error:
                 _logger.debug("Protocol 2 frame dropped: %s", error)
                 continue
@@ -275,9 +278,7 @@ class Protocol2:
                 fault = self.faults.take_answer_fault(code)
                 self.state.last_number, self.state.last_answer = number, answer
                 reply_number = number
-                delay = self.device.answer_delays.get(code, 0.0)
-                if fault and fault.action == "delay":
-                    delay += fault.seconds
+                delay = self._answer_delay(code, fault)
                 if delay:
                     time.sleep(delay)
         frame = encode_frame2(reply_number, answer)
