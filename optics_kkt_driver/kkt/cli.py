@@ -37,6 +37,7 @@ def format_status(status):
 
 
 def build_parser():
+    """The argument parser of ``kkt-status``."""
     parser = argparse.ArgumentParser(
         prog="kkt-status",
         description="Show the status of a Shtrih-M KKT: mode, shift, FN, OFD queue.",

@@ -157,13 +157,6 @@ def decode_kkt_datetime(data):
         return None
 
 
-def encode_fn_datetime(moment):
-    """Encode a datetime as DATE_TIME (YY MM DD HH MM)."""
-    return bytes(
-        [moment.year - 2000, moment.month, moment.day, moment.hour, moment.minute]
-    )
-
-
 def _uint(data):
     return int.from_bytes(data, "little")
 

@@ -82,8 +82,6 @@ class Link:
         byte timeout and ``timeout_scale``.
     """
 
-    protocol = None
-
     def __init__(
         self,
         transport,
@@ -105,8 +103,6 @@ class Link1(Link):
     receive it (NAK, or NAK to a following ENQ), and never waits longer than the
     timeouts it was given times the retry count.
     """
-
-    protocol = 1
 
     def execute(self, payload, timeout):
         """Send one request payload and return the answer payload.
@@ -217,8 +213,6 @@ class Link2(Link):
     after a failed exchange, since the device may have run that packet: the next
     request must not reuse its number and be answered from the cache.
     """
-
-    protocol = 2
 
     def __init__(self, transport, *args, **kwargs):
         super().__init__(transport, *args, **kwargs)

@@ -49,6 +49,7 @@ MAX_MARK = 16
 MAX_CASHIER = 64
 MAX_LINE_AMOUNT = 10**12 - 1  # five bytes of kopecks, well within
 QUANTITY_DECIMALS = 6
+MAX_ROUNDING = 99
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+\d{11,15}$")
@@ -81,7 +82,9 @@ class Receipt:
     """A sale or a sale return with its lines and payments.
 
     ``mark`` is written into tag 1192 and lets the driver find the receipt in
-    the FN again, so that a retry never prints it twice.
+    the FN again, so that a retry never prints it twice. ``rounding`` is the
+    part of the total under one rouble (in kopecks) the buyer is let off; the
+    device books the receipt at ``due``, the total less the rounding.
     """
 
     lines: list
@@ -93,13 +96,21 @@ class Receipt:
     buyer_contact: str = ""
     cashier_name: str = ""
     cashier_inn: str = ""
+    rounding: int = 0
 
     @property
     def total(self):
+        """Sum of the line sums, in kopecks."""
         return sum(line.amount for line in self.lines)
 
     @property
+    def due(self):
+        """What the payments must cover: the total less the rounding."""
+        return self.total - self.rounding
+
+    @property
     def paid(self):
+        """Cash plus electronic payments, in kopecks."""
         return self.cash + self.electronic
 
     def validate(self):
@@ -116,13 +127,15 @@ price 10.00 x quantity 3
         """
         self._validate_header()
         if not self.lines:
-            self._fail("has no lines")
+            self._fail("has no lines", "нет строк")
         for index, line in enumerate(self.lines, start=1):
             self._validate_line(index, line)
         self._validate_payments()
 
-    def _fail(self, reason, ru=None):
-        raise ReceiptError(f"Receipt {self.mark}: {reason}", ru)
+    def _fail(self, reason, reason_ru):
+        raise ReceiptError(
+            f"Receipt {self.mark}: {reason}", f"Чек {self.mark}: {reason_ru}"
+        )
 
     def _validate_header(self):
         if not self.mark or len(self.mark) > MAX_MARK:
@@ -132,13 +145,15 @@ price 10.00 x quantity 3
                 "символов",
             )
         if self.operation not in OPERATIONS:
-            self._fail(f"unknown operation {self.operation}")
+            self._fail(
+                f"unknown operation {self.operation}",
+                f"неизвестный тип операции {self.operation}",
+            )
         if self.tax_system not in TAX_SYSTEMS:
             self._fail(
                 f"unknown tax system {self.tax_system!r}; "
                 f"use one of {', '.join(TAX_SYSTEMS)}",
-                f"Чек {self.mark}: неизвестная система налогообложения "
-                f"{self.tax_system!r}",
+                f"неизвестная система налогообложения {self.tax_system!r}",
             )
         contact = self.buyer_contact
         if contact and (
@@ -148,13 +163,19 @@ price 10.00 x quantity 3
             self._fail(
                 f"buyer contact {contact!r} is neither an e-mail nor a phone "
                 f"like +79991234567 (at most {MAX_CONTACT} characters)",
-                f"Чек {self.mark}: контакт покупателя {contact!r} не является "
-                "адресом e-mail или телефоном вида +79991234567",
+                f"контакт покупателя {contact!r} не является адресом e-mail или "
+                f"телефоном вида +79991234567 (не длиннее {MAX_CONTACT} символов)",
             )
         if len(self.cashier_name) > MAX_CASHIER:
-            self._fail(f"cashier name is longer than {MAX_CASHIER} characters")
+            self._fail(
+                f"cashier name is longer than {MAX_CASHIER} characters",
+                f"имя кассира длиннее {MAX_CASHIER} символов",
+            )
         if self.cashier_inn and not _INN.match(self.cashier_inn):
-            self._fail(f"cashier INN {self.cashier_inn!r} must have 10 or 12 digits")
+            self._fail(
+                f"cashier INN {self.cashier_inn!r} must have 10 or 12 digits",
+                f"ИНН кассира {self.cashier_inn!r} должен содержать 10 или 12 цифр",
+            )
 
     def _validate_line(self, index, line):
         where = f", line {index} ({line.name})"
@@ -214,16 +235,27 @@ price 10.00 x quantity 3
 
     def _validate_payments(self):
         if self.cash < 0 or self.electronic < 0:
-            self._fail("payments must not be negative")
-        if self.electronic > self.total:
+            self._fail(
+                "payments must not be negative", "оплаты не могут быть отрицательными"
+            )
+        if not 0 <= self.rounding <= min(MAX_ROUNDING, self.total - 1):
+            self._fail(
+                f"rounding of {self.rounding} kopecks must be 0 to {MAX_ROUNDING} "
+                "and less than the total",
+                f"округление {self.rounding} коп. должно быть от 0 до "
+                f"{MAX_ROUNDING} и меньше итога",
+            )
+        if self.electronic > self.due:
             self._fail(
                 f"electronic payment {self.electronic / 100:.2f} exceeds the total "
-                f"{self.total / 100:.2f}",
-                f"Чек {self.mark}: безналичная оплата больше итога",
+                f"due {self.due / 100:.2f}",
+                f"безналичная оплата {self.electronic / 100:.2f} больше суммы к "
+                f"оплате {self.due / 100:.2f}",
             )
-        if self.paid < self.total:
+        if self.paid < self.due:
             self._fail(
-                f"payments {self.paid / 100:.2f} are less than the total "
-                f"{self.total / 100:.2f}",
-                f"Чек {self.mark}: сумма оплат меньше итога чека",
+                f"payments {self.paid / 100:.2f} are less than the total due "
+                f"{self.due / 100:.2f}",
+                f"сумма оплат {self.paid / 100:.2f} меньше суммы к оплате "
+                f"{self.due / 100:.2f}",
             )

@@ -8,13 +8,13 @@ them after any failure never prints a second fiscal document.
 import dataclasses
 import logging
 import time
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from . import commands as cmd
 from .errors import DeviceError, KktError, LinkError, NeedsPersonError
 from .link import DEFAULT_RETRIES, make_link
 from .receipt import REFUND, SALE, TAX_CODES, TAX_SYSTEMS
+from .results import DeviceStatus, FiscalResult, ShiftReport, fiscal_qr
 from .tlv import FN_ENCODING, parse_tlvs, tlv_string, tlv_uint
 from .transport import DEFAULT_BAUDRATE, DEFAULT_BYTE_TIMEOUT, Transport
 
@@ -66,83 +66,6 @@ POLL_INTERVAL = 0.05
 
 # (fn serial, shift number) -> datetime the shift was opened; never changes.
 _shift_starts = {}
-
-
-@dataclass
-class DeviceStatus:
-    """What the device, its FN and its OFD queue say right now."""
-
-    mode: int
-    submode: int
-    mode_text: str
-    shift_open: bool
-    shift_expired: bool
-    shift_number: int
-    shift_opened_at: datetime
-    receipt_open: bool
-    paper_out: bool
-    fn_serial: str
-    fn_expiry: date
-    fn_phase: int
-    fn_warnings: list
-    last_fd_number: int
-    ofd_unsent_count: int
-    ofd_first_unsent_fd: int
-    ofd_oldest_unsent: datetime
-    model_name: str
-    serial_number: str
-    blocked_reason: str = None
-    blocked_reason_ru: str = None
-    mode_text_ru: str = ""
-    device_datetime: datetime = None
-
-
-@dataclass
-class ShiftReport:
-    """The fiscal document of a shift opening or closing."""
-
-    shift_number: int
-    fd_number: int
-    fiscal_sign: int
-    fiscal_datetime: datetime
-
-
-@dataclass
-class FiscalResult:
-    """A receipt as the FN holds it, plus what was sent and answered.
-
-    ``recovered`` is True when the receipt was found in the FN instead of being
-    printed by this call; ``print_pending`` when the document is fiscal but its
-    paper copy waits for paper (the next call continues printing).
-    """
-
-    fd_number: int
-    fiscal_sign: int
-    fn_serial: str
-    shift_number: int
-    receipt_number: int
-    fiscal_datetime: datetime
-    total: int
-    operation: int
-    qr: str
-    request: dict = field(default_factory=dict)
-    answer: dict = field(default_factory=dict)
-    recovered: bool = False
-    print_pending: bool = False
-
-
-def fiscal_qr(moment, total, fn_serial, fd_number, fiscal_sign, operation):
-    """The FNS QR code text printed on a receipt.
-
-    >>> fiscal_qr(datetime(2026, 12, 4, 10, 30), 150050, "9999078900012345", 42,
-    ...           305419896, 1)
-    't=20261204T1030&s=1500.50&fn=9999078900012345&i=42&fp=305419896&n=1'
-    """
-    stamp = moment.strftime("%Y%m%dT%H%M") if moment else ""
-    return (
-        f"t={stamp}&s={total // 100}.{total % 100:02d}&fn={fn_serial}"
-        f"&i={fd_number}&fp={fiscal_sign}&n={operation}"
-    )
 
 
 def _person(device_name, what, todo, what_ru, todo_ru):
@@ -229,7 +152,7 @@ class KktSession:
         "Still printing" (50h) is waited out, since the device did not execute
         the command; other device errors raise :class:`DeviceError`.
         """
-        timeout = cmd.timeout_for(code, self.timeout_scale)
+        timeout = self._timeout(code)
         deadline = time.monotonic() + timeout
         while True:
             answer = self.link.execute(payload, timeout)
@@ -256,6 +179,10 @@ class KktSession:
     def fn_status(self):
         """FF01: FN phase, open document, warnings, serial and last FD number."""
         return cmd.FnStatus.decode(self._admin(cmd.FN_STATUS))
+
+    def fn_serial(self):
+        """FF02: the FN serial number."""
+        return cmd.decode_fn_serial(self._admin(cmd.FN_SERIAL))
 
     def shift_params(self):
         """FF40: shift open flag, shift number, receipt number."""
@@ -471,7 +398,7 @@ class KktSession:
 
         fn = self.fn_status()
         found = self._search(
-            receipt.mark, receipt.operation, fn, search_from_fd, receipt.total
+            receipt.mark, receipt.operation, fn, search_from_fd, receipt.due
         )
         if found:
             found.print_pending = state.submode != SUBMODE_IDLE
@@ -483,7 +410,7 @@ class KktSession:
             )
             return found
 
-        state = self._settle()
+        self._require_paper(state)
         if state.mode == MODE_CLOSED and self.auto_open_shift:
             self.open_shift(receipt.cashier_name)
             state = self._settle()
@@ -595,6 +522,7 @@ class KktSession:
                         receipt.cash,
                         receipt.electronic,
                         TAX_SYSTEMS[receipt.tax_system],
+                        rounding=receipt.rounding,
                     ),
                 )
             )
@@ -616,11 +544,11 @@ class KktSession:
             shift_number=shift.shift_number,
             receipt_number=shift.receipt_number,
             fiscal_datetime=moment,
-            total=receipt.total,
+            total=receipt.due,
             operation=receipt.operation,
             qr=fiscal_qr(
                 moment,
-                receipt.total,
+                receipt.due,
                 fn_serial,
                 answer.fd_number,
                 answer.fiscal_sign,
@@ -686,6 +614,11 @@ class KktSession:
         state = self._wait_printed(
             cmd.DEFAULT_TIMEOUT * self.timeout_scale, stop_on_paper_out=True
         )
+        self._require_paper(state)
+        return state
+
+    def _require_paper(self, state):
+        """Raise NeedsPersonError when the short status ``state`` says paper out."""
         if state.submode in SUBMODES_PAPER_OUT:
             raise _person(
                 self.device_name,
@@ -694,7 +627,6 @@ class KktSession:
                 "нет чековой ленты",
                 "Заправьте ленту и повторите",
             )
-        return state
 
     def _wait_printed(self, timeout, stop_on_paper_out=False):
         """Poll 10h until printing ends, continuing (B0h) after paper was loaded.
@@ -800,6 +732,7 @@ def _describe(receipt):
         "cash": receipt.cash,
         "electronic": receipt.electronic,
         "total": receipt.total,
+        "rounding": receipt.rounding,
         "buyer_contact_sent": bool(receipt.buyer_contact),
         "cashier_name": receipt.cashier_name,
         "lines": [

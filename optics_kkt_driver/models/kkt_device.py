@@ -138,8 +138,9 @@ class KktDevice(models.Model):
     )
     timeout_scale = fields.Float(
         default=1.0,
-        help="Multiplies every answer timeout of the driver. Raise it for a slow "
-        "link; keep 1 otherwise.",
+        help="Multiplies every wait of the driver, the wait for the first reply "
+        "byte included. Keep 1 for a real cash register (raise it for a slow "
+        "link); values below 1 are for tests with the emulator.",
     )
     lock_timeout = fields.Integer(
         string="Wait for Device (s)",

@@ -106,6 +106,15 @@ def forget_link_state(registry, device_id):
         cr.execute("DELETE FROM kkt_device_link WHERE device_id = %s", (device_id,))
 
 
+def enter_committed_device(case, **values):
+    """Create a committed device for the test ``case``; return its id.
+
+    The device is deleted when the test ends.
+    """
+    values = {"tz": "UTC", **values}
+    return case.enterContext(committed_device(case.registry, case.env.uid, values))
+
+
 @contextlib.contextmanager
 def committed_device(registry, uid, values):
     """Create a device in a committed transaction, so that other connections see

@@ -6,7 +6,7 @@ import json
 from odoo.tests import TransactionCase, tagged
 
 from ..kkt.errors import LinkError
-from .common import UNUSED_URL, committed_device, worker_env
+from .common import UNUSED_URL, enter_committed_device, worker_env
 
 
 # After installation, with committed records: the notification is sent from a
@@ -15,12 +15,8 @@ from .common import UNUSED_URL, committed_device, worker_env
 class TestKktDeviceBus(TransactionCase):
     def setUp(self):
         super().setUp()
-        self.device_id = self.enterContext(
-            committed_device(
-                self.registry,
-                self.env.uid,
-                {"name": "Unplugged KKT", "connection_url": UNUSED_URL},
-            )
+        self.device_id = enter_committed_device(
+            self, name="Unplugged KKT", connection_url=UNUSED_URL
         )
         with worker_env(self.registry, self.env.uid) as env:
             config = env["pos.config"].create(

@@ -9,7 +9,7 @@ from odoo.tests import tagged
 
 from ..kkt.errors import LinkError
 from ..models.kkt_device import DeviceBusy, DeviceUnavailable
-from .common import KktDeviceCase, committed_device, worker_env
+from .common import KktDeviceCase, enter_committed_device, worker_env
 
 X_REPORT = 0x40
 FULL_STATUS = 0x11
@@ -23,18 +23,12 @@ class TestKktDeviceLock(KktDeviceCase):
 
     def setUp(self):
         super().setUp()
-        self.device_id = self.enterContext(
-            committed_device(
-                self.registry,
-                self.env.uid,
-                {
-                    "name": "Shared KKT",
-                    "connection_url": self.emulator_url,
-                    "tz": "UTC",
-                    "lock_timeout": 1,
-                    "timeout_scale": 0.05,
-                },
-            )
+        self.device_id = enter_committed_device(
+            self,
+            name="Shared KKT",
+            connection_url=self.emulator_url,
+            lock_timeout=1,
+            timeout_scale=0.05,
         )
 
     def run_in_worker(self, method, *args):
@@ -49,35 +43,30 @@ class TestKktDeviceLock(KktDeviceCase):
 
     def test_two_workers_never_talk_to_the_device_at_once(self):
         self.run_in_worker("_kkt_call", "open_shift")
-        device_class = type(self.env["kkt.device"])
-        original = device_class._kkt_session_call
-        intervals = []
-
-        def recorded(device, operation, args, kwargs):
-            started = time.monotonic()
-            try:
-                return original(device, operation, args, kwargs)
-            finally:
-                intervals.append((started, time.monotonic()))
-
+        self.emulator.journal(clear=True)
         start = threading.Barrier(2)
+        results = []
 
-        def worker(results):
+        def worker():
             start.wait()
             results.append(self.run_in_worker("_kkt_call", "x_report"))
 
-        results = []
-        with patch.object(device_class, "_kkt_session_call", recorded):
-            threads = [threading.Thread(target=worker, args=(results,)) for _ in "ab"]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+        threads = [threading.Thread(target=worker) for _name in "ab"]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
         self.assertEqual(results, [None, None])
         self.assertEqual(self.emulator.counter(X_REPORT), 2)
-        first, second = sorted(intervals)
-        self.assertLessEqual(first[1], second[0])
+        connections = [entry["connection"] for entry in self.emulator.journal()]
+        turns = [
+            name
+            for index, name in enumerate(connections)
+            if index == 0 or name != connections[index - 1]
+        ]
+        self.assertEqual(len(turns), 2, connections)
+        self.assertNotEqual(turns[0], turns[1])
 
     def test_worker_waiting_past_the_timeout_gets_a_retryable_busy_error(self):
         locked = threading.Event()

@@ -10,6 +10,8 @@ from kkt import commands as cmd
 from kkt.errors import DeviceError, FrameError
 from kkt.frames import decode_frame1, encode_frame1, lrc
 
+from .common import ANSWER_DECODERS
+
 FN_SERIAL = "9999078900012345"
 
 
@@ -123,23 +125,10 @@ def test_answer_to_another_command_is_a_frame_error():
         cmd.answer_body(cmd.SHORT_STATUS, bytes.fromhex("11 00 1e"))
 
 
-def test_short_answers_raise_frame_errors_not_index_errors():
-    for decoder in (
-        cmd.ShortStatus.decode,
-        cmd.FullStatus.decode,
-        cmd.FnStatus.decode,
-        cmd.ShiftParams.decode,
-        cmd.OfdStatus.decode,
-        cmd.CloseReceiptAnswer.decode,
-        cmd.FoundDocument.decode,
-        cmd.FnResource.decode,
-        cmd.decode_fn_serial,
-        cmd.decode_fn_expiry,
-        cmd.decode_ofd_unsent,
-        cmd.decode_document_tlv_begin,
-    ):
-        with pytest.raises(FrameError):
-            decoder(b"\x01")
+@pytest.mark.parametrize("decoder", ANSWER_DECODERS)
+def test_short_answers_raise_frame_errors_not_index_errors(decoder):
+    with pytest.raises(FrameError):
+        decoder(b"\x01")
 
 
 def test_fn_serial_expiry_unsent_and_resource_answers():

@@ -27,7 +27,7 @@ def receipt(*lines, **changes):
 
 
 def test_a_correct_receipt_passes():
-    receipt().validate()
+    assert receipt().validate() is None
 
 
 def test_every_known_tax_code_passes_including_22_percent():
@@ -37,7 +37,8 @@ def test_every_known_tax_code_passes_including_22_percent():
 
 
 def test_line_sum_within_one_kopeck_of_price_times_quantity_passes():
-    receipt(line(price=333, quantity=Decimal("0.5"), amount=167), cash=167).validate()
+    half = line(price=333, quantity=Decimal("0.5"), amount=167)
+    assert receipt(half, cash=167).validate() is None
 
 
 @pytest.mark.parametrize(
@@ -76,18 +77,32 @@ def test_bad_line_is_refused_with_its_number_and_reason(changes, reason):
         ({"buyer_contact": "8-999-123"}, "neither an e-mail nor a phone"),
         ({"cashier_inn": "12345"}, "INN"),
         ({"operation": 3}, "unknown operation"),
+        ({"cashier_name": "x" * 65}, "cashier name"),
+        ({"cash": -1, "electronic": 300001}, "must not be negative"),
+        ({"rounding": 100}, "rounding"),
+        ({"rounding": -1}, "rounding"),
     ],
 )
-def test_bad_receipt_header_is_refused(changes, reason):
+def test_bad_receipt_header_is_refused_in_english_and_russian(changes, reason):
     with pytest.raises(ReceiptError) as caught:
         receipt(**changes).validate()
     assert reason in caught.value.message
+    assert any("а" <= char <= "я" for char in caught.value.message_ru)
+
+
+def test_rounding_lowers_the_amount_the_payments_must_cover():
+    rounded = receipt(line(price=150050, quantity=1, amount=150050), cash=150000)
+    with pytest.raises(ReceiptError):
+        rounded.validate()
+    rounded.rounding = 50
+    rounded.validate()
+    assert (rounded.total, rounded.due) == (150050, 150000)
 
 
 def test_cash_over_the_total_is_change_and_passes():
-    receipt(cash=500000).validate()
+    assert receipt(cash=500000).validate() is None
 
 
 def test_buyer_contact_may_be_an_email_or_a_phone():
-    receipt(buyer_contact="buyer@example.ru").validate()
-    receipt(buyer_contact="+79991234567").validate()
+    assert receipt(buyer_contact="buyer@example.ru").validate() is None
+    assert receipt(buyer_contact="+79991234567").validate() is None

@@ -4,6 +4,8 @@
 import logging
 import threading
 import time
+from datetime import datetime
+from decimal import Decimal
 
 import pytest
 
@@ -11,7 +13,8 @@ from kkt import commands as cmd
 from kkt.emulator.testing import running_emulator
 from kkt.errors import DeviceError, LinkError, NeedsPersonError
 from kkt.receipt import REFUND, Receipt, ReceiptError, ReceiptLine
-from kkt.session import KktSession
+from kkt.session import TAG_MEASURE, KktSession
+from kkt.tlv import parse_tlvs
 
 SCALE = 0.05
 TAG_MARK = 1192
@@ -198,6 +201,21 @@ def test_invalid_receipt_sends_nothing(emulator, session):
     assert control.state()["counters"] == {}
 
 
+def test_rounding_is_deducted_from_the_booked_total_and_found_again(emulator, session):
+    _url, control = emulator
+    session.open_shift()
+    lens = ReceiptLine("Линза", 150050, 1, 150050, "vat22")
+    rounded = Receipt([lens], mark="POS1-0002", cash=150000, rounding=50)
+    result = session.fiscalise(rounded)
+    assert result.total == 150000
+    assert "&s=1500.00&" in result.qr
+    tags = dict(session.read_document(result.fd_number))
+    assert int.from_bytes(tags[1020], "little") == 150000
+    again = session.fiscalise(rounded)
+    assert again.recovered and again.fd_number == result.fd_number
+    assert control.counter(0xFF45) == 1
+
+
 def test_refund_is_a_sale_return_found_apart_from_the_sale(emulator, session):
     _url, control = emulator
     session.open_shift()
@@ -243,6 +261,24 @@ def test_status_reports_shift_fn_and_ofd_queue(emulator, session):
     assert status.fn_serial and status.fn_expiry
     assert status.model_name.startswith("ШТРИХ")
     assert status.blocked_reason is None
+
+
+def test_fn_serial_resource_and_unsent_count_are_read(emulator, session):
+    _url, control = emulator
+    control.set_ofd_rate(0)
+    session.open_shift()
+    assert session.fn_serial() == session.fn_status().serial == "9999078900012345"
+    assert session.ofd_unsent_count() == 1
+    assert session.fn_resource().documents_left > 0
+
+
+def test_a_line_sold_by_weight_carries_its_measure_in_the_item_tags(session):
+    session.open_shift()
+    solution = ReceiptLine("Раствор", 100000, Decimal("0.5"), 50000, "vat22")
+    solution.measure = 11
+    result = session.fiscalise(Receipt([solution], mark="POS1-0003", cash=50000))
+    item = dict(session.read_document(result.fd_number))[1059]
+    assert dict(parse_tlvs(item))[TAG_MEASURE] == bytes([11])
 
 
 def test_fn_warnings_are_named(emulator, session):
@@ -325,6 +361,18 @@ def test_a_lost_close_answer_is_recovered_even_while_the_paper_is_out(
     assert found.print_pending is True
     assert control.counter(0xFF45) == 1
     assert control.counter(0x8D) == 1
+
+
+def test_extended_close_answers_date_the_receipt_without_another_command():
+    with running_emulator(print_time=0.01, extended_answers=True) as (url, control):
+        with KktSession.connect(url, timeout_scale=SCALE) as kkt:
+            kkt.open_shift()
+            last = kkt.fn_status().last_fd_number
+            control.reset_counters()
+            result = kkt.fiscalise(three_line_receipt(), search_from_fd=last)
+        stored = datetime.fromtimestamp(control.document(result.fd_number)["timestamp"])
+        assert control.counter(0xFF0A) == 0
+    assert result.fiscal_datetime == stored.replace(second=0, microsecond=0)
 
 
 def test_the_ff_byte_after_ack_over_tcp_does_not_disturb_a_receipt():

@@ -3,8 +3,6 @@
 
 import json
 import socket
-import subprocess
-import sys
 import threading
 import types
 
@@ -17,6 +15,8 @@ from kkt.emulator.testing import running_emulator
 from kkt.errors import LinkError
 from kkt.session import KktSession
 from kkt.transport import Transport
+
+from .common import run_kkt_status
 
 
 @pytest.fixture(scope="module")
@@ -60,22 +60,10 @@ def test_kkt_status_prints_json_of_the_device(capsys):
 
 def test_kkt_status_command_prints_text_and_fails_cleanly_without_device():
     with running_emulator(print_time=0.01) as (url, _control):
-        done = subprocess.run(
-            [sys.executable, "-m", "kkt.cli", url],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = run_kkt_status(url)
     assert done.returncode == 0
     assert "shift closed" in done.stdout
-    failed = subprocess.run(
-        [sys.executable, "-m", "kkt.cli", "socket://127.0.0.1:9"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    failed = run_kkt_status("socket://127.0.0.1:9")
     assert failed.returncode == 2
     assert "Cannot open KKT port" in failed.stderr
 

@@ -142,13 +142,13 @@ def item_tlv(tag, value, pwd=SYSADMIN):
     return bytes.fromhex("ff 4d") + le(pwd, 4) + le(tag, 2) + le(len(value), 2) + value
 
 
-def close_receipt(cash=0, electronic=0, tax_system=0x01, pwd=CASHIER):
+def close_receipt(cash=0, electronic=0, tax_system=0x01, pwd=CASHIER, rounding=0):
     payments = [cash, electronic] + [0] * 14
     return (
         bytes.fromhex("ff 45")
         + le(pwd, 4)
         + b"".join(le(amount, 5) for amount in payments)
-        + bytes([0])
+        + bytes([rounding])
         + bytes(30)
         + bytes([tax_system])
     )

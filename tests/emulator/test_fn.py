@@ -134,6 +134,21 @@ def test_find_document_reports_type_operation_and_total(emulator):
     assert error_of(client.command(fn_command(0x0A, le(99, 4)))) == 0x08
 
 
+def test_rounding_is_deducted_from_the_booked_total_up_to_99_kopecks(emulator):
+    client, control = emulator
+    start_shift(client)
+    assert error_of(client.command(operation(price=150050))) == 0
+    refused = client.command(close_receipt(cash=150000, rounding=100))
+    assert error_of(refused) == 0x33
+    answer = client.command(close_receipt(cash=150000, rounding=50))
+    assert error_of(answer) == 0
+    wait_idle(client)
+    receipt = control.documents()[-1]
+    assert receipt["total"] == 150000
+    _doc_type, tlvs = read_document(client, receipt["number"])
+    assert parse_vln(dict(tlvs)[1020]) == 150000
+
+
 def test_control_lists_documents_with_their_marks(emulator):
     client, control = emulator
     start_shift(client)

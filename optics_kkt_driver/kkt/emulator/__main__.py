@@ -58,6 +58,11 @@ def parse_args(argv):
         "--ff-after-ack", action="store_true", help="send 0xFF after every ACK"
     )
     parser.add_argument(
+        "--extended-answers",
+        action="store_true",
+        help="end the close-receipt answer with the document's date and time",
+    )
+    parser.add_argument(
         "--answer-delay",
         action="append",
         default=[],
@@ -88,6 +93,7 @@ def build_device(args):
             saved = json.load(handle)
         fn = FiscalStorage.from_dict(saved["fn"])
     device = Device(fn, clock, faults, args.print_time, args.state)
+    device.extended_answers = args.extended_answers
     if saved:
         device.load_state(saved["device"])
     for item in args.answer_delay:

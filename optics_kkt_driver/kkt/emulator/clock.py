@@ -20,7 +20,9 @@ class Clock:
         self.offset = float(offset)
 
     def now(self):
+        """The device time as a POSIX timestamp."""
         return time.time() + self.offset
 
     def advance(self, hours=0.0, seconds=0.0):
+        """Move the clock forward (or back, with negative values)."""
         self.offset += hours * HOUR + seconds

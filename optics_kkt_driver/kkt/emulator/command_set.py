@@ -47,7 +47,8 @@ from .receipts import (
 
 _logger = logging.getLogger(__name__)
 
-ROUNDING_AND_TAX_SUMS = 1 + 6 * 5
+TAX_SUMS = 6 * 5
+MAX_ROUNDING = 99
 TLV_LIMIT = 250
 CHUNK = 250
 MODEL_NAME = "ШТРИХ-М-01Ф (emulator)"
@@ -461,9 +462,15 @@ class CommandSet:
         )
 
     def close_receipt(self, request, operator):
-        """FF45: store the receipt; change(5), FD(4), fiscal sign(4)."""
+        """FF45: store the receipt; change(5), FD(4), fiscal sign(4) [DATE_TIME].
+
+        The rounding (kopecks under a rouble) is deducted from the total due; the
+        tax sums sent are ignored. DATE_TIME ends the answer with the setting
+        "extended answers" (``--extended-answers``).
+        """
         payments = [request.uint(5) for _index in range(16)]
-        request.take(ROUNDING_AND_TAX_SUMS)
+        rounding = request.uint(1)
+        request.take(TAX_SUMS)
         tax_system = request.uint(1)
         receipt = self.receipt
         if not receipt:
@@ -472,9 +479,11 @@ class CommandSet:
             raise CommandError(E_SHIFT_EXPIRED)
         if tax_system not in TAX_SYSTEM_BITS:
             raise CommandError(E_PARAMS)
-        total = receipt.total
-        if total == 0:
+        if receipt.total == 0:
             raise CommandError(E_ZERO_TOTAL)
+        if rounding > min(MAX_ROUNDING, receipt.total - 1):
+            raise CommandError(E_PARAMS)
+        total = receipt.total - rounding
         cash, electronic = payments[0], sum(payments[1:13])
         prepaid, credit, provision = payments[13:16]
         non_cash = electronic + prepaid + credit + provision
@@ -485,13 +494,16 @@ class CommandSet:
         change = cash + non_cash - total
         amounts = (cash - change, electronic, prepaid, credit, provision)
         tlvs = receipt.document_tlvs(
-            tax_system, dict(zip(PAYMENT_TAGS, amounts, strict=True))
+            tax_system, total, dict(zip(PAYMENT_TAGS, amounts, strict=True))
         )
         document = self.fn.store_receipt(self._now(), tlvs, receipt.operation, total)
         self.receipt = None
         self._print(0xFF45)
         _logger.info("Receipt closed: FD %s, total %s", document.number, total)
-        return uint(change, 5) + uint(document.number, 4) + uint(document.sign, 4)
+        answer = uint(change, 5) + uint(document.number, 4) + uint(document.sign, 4)
+        if self.extended_answers:
+            answer += fn_datetime(moment_of(document.timestamp))
+        return answer
 
     def operation(self, request, operator):
         """FF46: add an item, opening a receipt of its operation if none is open."""

@@ -51,6 +51,7 @@ class EmulatorControl:
         return self.call("state")
 
     def documents(self):
+        """Summaries of the documents in the FN, oldest first."""
         return self.state()["documents"]
 
     def document(self, number):
@@ -88,9 +89,11 @@ class EmulatorControl:
         self.answer_fault(code, "lose", count)
 
     def clear_faults(self):
+        """Remove every fault, the silence and the busy count."""
         self.call("clear_faults")
 
     def silent(self, on=True):
+        """Ignore every byte (``on``) or answer again."""
         self.call("silent", on=on)
 
     def busy(self, count):
@@ -98,12 +101,15 @@ class EmulatorControl:
         self.call("busy", count=count)
 
     def paper_out(self):
+        """Take the paper out; a print in progress stops."""
         self.call("paper", present=False)
 
     def paper_loaded(self):
+        """Load paper; the device then waits for B0h if a print stopped."""
         self.call("paper", present=True)
 
     def advance_clock(self, hours=0.0, seconds=0.0):
+        """Move the device clock forward; return the new offset."""
         return self.call("clock", advance_hours=hours, advance_seconds=seconds)
 
     def set_clock_offset(self, seconds):
@@ -115,9 +121,11 @@ class EmulatorControl:
         self.call("ofd_rate", rate=rate)
 
     def block_30_days(self, on=True):
+        """Refuse receipts with error 14h, as after 30 days without the OFD."""
         self.call("block_30_days", on=on)
 
     def fn_exhausted(self, on=True):
+        """Refuse every new document with error 12h (FN full)."""
         self.call("fn_exhausted", on=on)
 
     def set_warnings(self, flags):
@@ -125,6 +133,7 @@ class EmulatorControl:
         self.call("warnings", flags=flags)
 
     def set_print_time(self, seconds, code=None):
+        """Seconds a print takes, for the command ``code`` or for all."""
         self.call("print_time", seconds=seconds, code=code)
 
     def set_answer_delay(self, code, seconds):
@@ -132,6 +141,7 @@ class EmulatorControl:
         self.call("answer_delay", code=code, seconds=seconds)
 
     def ff_after_ack(self, on=True):
+        """Send 0xFF after every ACK, as some network devices do."""
         self.call("ff_after_ack", on=on)
 
     def set_vat_mode(self, mode):
@@ -139,4 +149,5 @@ class EmulatorControl:
         self.call("vat_mode", mode=mode)
 
     def reset_counters(self):
+        """Set the counters of executed commands back to zero."""
         self.call("reset_counters")

@@ -59,6 +59,7 @@ class Device(CommandSet):
         self.print_time = print_time
         self.print_times = {}
         self.answer_delays = {}
+        self.extended_answers = False
         self.state_path = state_path
         self.lock = threading.RLock()
         self._save_lock = threading.Lock()

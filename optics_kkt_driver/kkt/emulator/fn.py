@@ -174,12 +174,14 @@ class FiscalStorage:
         return document
 
     def find(self, number):
+        """The document numbered ``number``, or None."""
         for document in self.documents:
             if document.number == number:
                 return document
         return None
 
     def open_shift(self, timestamp, tlvs):
+        """Store the shift opening report and open the next shift."""
         number = self.shift_number + 1
         document = self.store(
             OPEN_SHIFT, timestamp, [tlv_uint(1038, number, 4), *tlvs], shift=number
@@ -191,6 +193,7 @@ class FiscalStorage:
         return document
 
     def close_shift(self, timestamp, tlvs):
+        """Store the shift closing report and close the shift."""
         document = self.store(
             CLOSE_SHIFT,
             timestamp,
@@ -205,6 +208,7 @@ class FiscalStorage:
         return document
 
     def store_receipt(self, timestamp, tlvs, operation, total):
+        """Store a receipt as the next one of the shift; refused when blocked."""
         self.check_can_store(now=timestamp)
         number = self.receipt_number + 1
         document = self.store(
@@ -224,6 +228,7 @@ class FiscalStorage:
         return document
 
     def settlement_report(self, timestamp):
+        """Store a settlement-state report counting the unsent documents."""
         unsent = self.unsent()
         return self.store(
             SETTLEMENT_REPORT,
@@ -246,15 +251,18 @@ class FiscalStorage:
         self._drain_credit -= count
 
     def unsent(self):
+        """Documents the OFD has not acknowledged yet, oldest first."""
         return [doc for doc in self.documents if not doc.sent]
 
     def ofd_blocked(self, now):
+        """Whether receipts are refused: forced, or 30 days without the OFD."""
         unsent = self.unsent()
         return self.forced_block or bool(
             unsent and now - unsent[0].timestamp > OFD_BLOCK
         )
 
     def warnings(self, now):
+        """FF01 warning flags: forced ones plus the OFD timeout after 2 days."""
         flags = self.forced_warnings
         unsent = self.unsent()
         if unsent and now - unsent[0].timestamp > OFD_TIMEOUT:

@@ -22,6 +22,7 @@ from ..frames import (
     read_frame1,
     read_frame2,
 )
+from ..trace import request_hex
 from .codes import split_code
 
 _logger = logging.getLogger(__name__)
@@ -211,7 +212,7 @@ class Protocol1(Protocol):
             return
         wire.pace_in(started, len(payload) + 3)
         self._ack(wire)
-        _logger.debug("<- %s", payload.hex(" "))
+        _logger.debug("<- %s", request_hex(payload))
         entry = self.state.record(wire, payload, received)
         answer = self.device.execute(payload)
         code = split_code(payload)[0]

@@ -125,15 +125,16 @@ class OpenReceipt:
     def total(self):
         return sum(item.amount for item in self.items)
 
-    def document_tlvs(self, tax_system, payments):
+    def document_tlvs(self, tax_system, total, payments):
         """The receipt's tags after the FN header: 1054, 1055, sums, items, extras.
 
+        ``total`` is the amount booked (tag 1020, the rounding deducted);
         ``payments`` maps a payment tag (1031, 1081, 1215, 1216, 1217) to kopecks.
         """
         tlvs = [
             tlv_uint(1054, self.operation, 1),
             tlv_uint(1055, tax_system, 1),
-            tlv_vln(1020, self.total),
+            tlv_vln(1020, total),
         ]
         tlvs += [tlv_vln(tag, amount) for tag, amount in payments.items() if amount]
         tlvs += [item.to_tlv() for item in self.items]
