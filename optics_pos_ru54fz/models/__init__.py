@@ -14,8 +14,6 @@ from . import pos_order
 from . import pos_payment_method
 from . import product_template
 from . import ru54fz_receipt_notification
-from . import kkt_device_pos
 from . import pos_config
-from . import pos_order_screen
 from . import pos_session
 from . import shift_reconciliation

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The fiscal pipeline of POS orders: jobs enqueued when an order is paid, the
-exactly-once fiscal job, retries up to a dead letter, and the fiscal data.
+exactly-once fiscal job, retries up to a dead letter, the fiscal data, and what
+the POS screen sees of it (order export, buyer contact, live fiscal state).
 """
 
 import hashlib
@@ -35,6 +36,15 @@ FISCAL_DATA_FIELDS = (
     "fiscal_request",
     "fiscal_answer",
 )
+# Writes of these fields change what the POS screen shows; the fiscal job
+# writes the attempt counter when it starts printing.
+POS_SCREEN_FIELDS = FISCAL_DATA_FIELDS + (
+    "fiscal_state",
+    "fiscal_attempts",
+    "fiscal_search_from_fd",
+    "fiscal_last_error",
+)
+FISCAL_JOB = "_ru54fz_fiscalise"
 PAID_STATES = ("paid", "done", "invoiced")
 RETRY_STATES = ("failed", "dead_letter", "needs_attention")
 MANAGER_GROUP = "point_of_sale.group_pos_manager"
@@ -116,7 +126,18 @@ class PosOrder(models.Model):
 
     def write(self, vals):
         self._ru54fz_check_fiscal_data_write(vals)
-        return super().write(vals)
+        result = super().write(vals)
+        if any(name in vals for name in POS_SCREEN_FIELDS):
+            self._ru54fz_notify_pos()
+        return result
+
+    @api.model
+    def _order_fields(self, ui_order):
+        values = super()._order_fields(ui_order)
+        contact = ui_order.get("fiscal_buyer_contact")
+        if contact:
+            values["fiscal_buyer_contact"] = contact
+        return values
 
     @api.model
     def _process_order(self, order, draft, existing_order):
@@ -141,6 +162,11 @@ class PosOrder(models.Model):
         result = super().action_pos_order_paid()
         self._ru54fz_enqueue_jobs()
         return result
+
+    def _export_for_ui(self, order):
+        values = super()._export_for_ui(order)
+        values["ru54fz_fiscal"] = order._ru54fz_fiscal_ui_data()
+        return values
 
     def action_ru54fz_retry_fiscal(self):
         """Queue the fiscal receipt again (managers), keeping the FD search start.
@@ -196,13 +222,24 @@ class PosOrder(models.Model):
             "domain": domain,
         }
 
+    def ru54fz_pos_retry_fiscal(self):
+        """Queue the fiscal receipt again from the POS screen (managers only).
+
+        :return: the order's fiscal data for the screen
+        :raises AccessError: the user is not a POS manager
+        """
+        self.ensure_one()
+        self.action_ru54fz_retry_fiscal()
+        return self._ru54fz_fiscal_ui_data()
+
     @api.model
-    def _ru54fz_check_fiscal_payload(self, order_json):
+    def ru54fz_check_fiscal_payload(self, order_json):
         """Return user messages for what would stop the order's fiscal receipt.
 
-        Called by the POS screen before validating an order, with the order as
-        the POS exports it (with or without its ``data`` envelope). Each message
-        names the order line at fault. An empty list means the KKT will take it.
+        The payment screen calls it before validating an order, with the order
+        as the POS exports it (with or without its ``data`` envelope): the same
+        check the fiscal job makes, before payment is taken. Each message names
+        the order line at fault. An empty list means the KKT will take it.
         """
         data = order_json.get("data", order_json)
         session = self.env["pos.session"].browse(data["pos_session_id"])
@@ -501,6 +538,9 @@ class PosOrder(models.Model):
         except KktError as error:
             return self._ru54fz_fiscal_failed(error)
         self._ru54fz_store_fiscal_result(result)
+        # The device answered: its indicator on the POS may turn green again.
+        self.kkt_device_id.invalidate_recordset()
+        self.kkt_device_id._kkt_notify_pos()
         _logger.info(
             "Fiscal receipt of %s printed on %s: FD %s%s",
             self.name,
@@ -764,4 +804,55 @@ class PosOrder(models.Model):
             "Receipt %(order)s: %(total)s.",
             order=self.pos_reference or self.name,
             total=self.currency_id.format(self.amount_total),
+        )
+
+    def _ru54fz_notify_pos(self):
+        """Push the fiscal data of the orders to the open screens of their POS.
+
+        Sent when the data is committed, so a rolled-back job shows nothing.
+        """
+        for order in self:
+            if order.fiscal_state == "not_required":
+                continue
+            payload = order._ru54fz_fiscal_ui_data()
+            for session in order.config_id._ru54fz_open_sessions():
+                session._ru54fz_send("RU54FZ_ORDER_FISCAL", payload)
+
+    def _ru54fz_fiscal_ui_data(self):
+        """Return the order's fiscal data for the POS screen.
+
+        ``state`` is the order's fiscal state, except ``printing`` while its
+        fiscal job is running.
+        """
+        self.ensure_one()
+        state = self.fiscal_state
+        if state == "to_send" and self._ru54fz_fiscal_job_running():
+            state = "printing"
+        return {
+            "id": self.id,
+            "name": self.pos_reference,
+            "state": state,
+            "fd_number": self.fiscal_fd_number or False,
+            "fiscal_sign": self.fiscal_sign or False,
+            "fn_serial": self.fiscal_fn_serial or False,
+            "shift_number": self.fiscal_shift_number or False,
+            "receipt_number": self.fiscal_receipt_number or False,
+            "datetime": fields.Datetime.to_string(self.fiscal_datetime),
+            "qr": self.fiscal_qr or False,
+            "error": self.fiscal_last_error or False,
+        }
+
+    def _ru54fz_fiscal_job_running(self):
+        return bool(
+            self.env["queue.job"]
+            .sudo()
+            .search_count(
+                [
+                    ("model_name", "=", self._name),
+                    ("method_name", "=", FISCAL_JOB),
+                    ("state", "=", "started"),
+                    ("func_string", "=like", f"{self._name}({self.id},).%"),
+                ],
+                limit=1,
+            )
         )

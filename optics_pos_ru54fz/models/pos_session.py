@@ -17,17 +17,6 @@ class PosSession(models.Model):
         config["ru54fz"] = self.config_id._ru54fz_pos_ui_data()
         return config
 
-    def _ru54fz_send(self, message_type, payload):
-        """Send a bus message to the screens of this session.
-
-        The channel carries the session's access token, so only those screens
-        receive it.
-        """
-        self.ensure_one()
-        self.env["bus.bus"]._sendone(
-            self._get_bus_channel_name(), message_type, payload
-        )
-
     def ru54fz_fiscal_info(self, order_ids):
         """Return the fiscal data of orders of this session's POS, by order id.
 
@@ -63,6 +52,17 @@ class PosSession(models.Model):
             "dead_letter": dead.mapped("name"),
             "kkt": device._kkt_pos_payload() if device else False,
         }
+
+    def _ru54fz_send(self, message_type, payload):
+        """Send a bus message to the screens of this session.
+
+        The channel carries the session's access token, so only those screens
+        receive it.
+        """
+        self.ensure_one()
+        self.env["bus.bus"]._sendone(
+            self._get_bus_channel_name(), message_type, payload
+        )
 
     def _ru54fz_check_pos_user(self):
         if not self.env.user.has_group("point_of_sale.group_pos_user"):

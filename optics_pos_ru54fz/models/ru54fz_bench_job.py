@@ -22,7 +22,7 @@ class Ru54fzBenchJob(models.AbstractModel):
         """
         self._check_bench_access()
         delayable = self.with_delay(channel=channel, priority=priority)
-        return delayable.bench_sleep(key, seconds).uuid
+        return delayable._bench_sleep(key, seconds).uuid
 
     @api.model
     def enqueue_burst(self, prefix, count, channel, seconds=0.0):
@@ -30,11 +30,11 @@ class Ru54fzBenchJob(models.AbstractModel):
         transaction, keyed ``<prefix>-<n>``, and return ``count``."""
         self._check_bench_access()
         for index in range(count):
-            self.with_delay(channel=channel).bench_sleep(f"{prefix}-{index}", seconds)
+            self.with_delay(channel=channel)._bench_sleep(f"{prefix}-{index}", seconds)
         return count
 
     @api.model
-    def bench_sleep(self, key, seconds=0.0):
+    def _bench_sleep(self, key, seconds=0.0):
         """Job: record one execution of ``key``, then sleep ``seconds``.
 
         The execution is committed at once in its own transaction, so that it

@@ -15,7 +15,7 @@ class Ru54fzJobSlicer(models.AbstractModel):
     _description = "Enqueue Many Jobs in Slices"
 
     @api.model
-    def delay_in_slices(
+    def _delay_in_slices(
         self, records, method_name, args=(), slice_size=SLICE_SIZE, **options
     ):
         """Enqueue ``records[i].<method_name>(*args)`` as one job per record.
@@ -42,13 +42,13 @@ class Ru54fzJobSlicer(models.AbstractModel):
         fan_out_options = self._job_options(options, identity=False)
         for start in range(0, len(records), slice_size):
             ids = records.ids[start : start + slice_size]
-            self.with_delay(**fan_out_options).enqueue_slice(
+            self.with_delay(**fan_out_options)._enqueue_slice(
                 records._name, ids, method_name, list(args), options
             )
         return -(-len(records) // slice_size)
 
     @api.model
-    def enqueue_slice(self, model_name, ids, method_name, args, options):
+    def _enqueue_slice(self, model_name, ids, method_name, args, options):
         """Job: enqueue ``<method_name>(*args)`` for each existing record
         ``ids`` of ``model_name``.
 

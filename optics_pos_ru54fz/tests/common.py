@@ -66,60 +66,27 @@ class FiscalPipelineCase(TransactionCase):
             {"name": "VAT 18% (test)", "amount": 18, "type_tax_use": "sale"}
         )
         product = cls.env["product.product"]
-        cls.lens = product.create(
-            {
-                "name": "Lens",
-                "available_in_pos": True,
-                "lst_price": 1500.0,
-                "taxes_id": [(6, 0, cls.tax_22_included.ids)],
-            }
-        )
-        cls.frame = product.create(
-            {
-                "name": "Frame",
-                "available_in_pos": True,
-                "lst_price": 1000.0,
-                "taxes_id": [(6, 0, cls.tax_22_included.ids)],
-            }
-        )
-        cls.book = product.create(
-            {
-                "name": "Book",
-                "available_in_pos": True,
-                "lst_price": 100.0,
-                "taxes_id": [(6, 0, cls.tax_10.ids)],
-            }
-        )
-        cls.old_rate_item = product.create(
-            {
-                "name": "Old rate item",
-                "available_in_pos": True,
-                "lst_price": 100.0,
-                "taxes_id": [(6, 0, cls.tax_18.ids)],
-            }
-        )
+
+        def create_product(name, price, tax):
+            return product.create(
+                {
+                    "name": name,
+                    "available_in_pos": True,
+                    "lst_price": price,
+                    "taxes_id": [(6, 0, tax.ids)],
+                }
+            )
+
+        cls.lens = create_product("Lens", 1500.0, cls.tax_22_included)
+        cls.frame = create_product("Frame", 1000.0, cls.tax_22_included)
+        cls.book = create_product("Book", 100.0, cls.tax_10)
+        cls.old_rate_item = create_product("Old rate item", 100.0, cls.tax_18)
 
     @classmethod
     def _create_pos(cls):
-        journal = cls.env["account.journal"]
-        cash_journal = journal.create(
-            {"name": "KKT cash", "type": "cash", "code": "KKTC"}
-        )
-        bank_journal = journal.create(
-            {"name": "KKT bank", "type": "bank", "code": "KKTB"}
-        )
-        method = cls.env["pos.payment.method"]
-        cls.cash = method.create(
-            {"name": "KKT Cash", "journal_id": cash_journal.id, "is_cash_count": True}
-        )
-        cls.card = method.create({"name": "KKT Card", "journal_id": bank_journal.id})
-        cls.config = cls.env["pos.config"].create(
-            {
-                "name": "KKT POS",
-                "payment_method_ids": [(6, 0, (cls.cash | cls.card).ids)],
-                "kkt_device_id": cls.device.id,
-            }
-        )
+        cls.config = create_pos_config(cls.env, cls.device, "KKT", "KKT")
+        cls.cash = cls.config.payment_method_ids.filtered("is_cash_count")
+        cls.card = cls.config.payment_method_ids - cls.cash
         cls.config.open_ui()
         cls.session = cls.config.current_session_id
         cls.manager = cls.env["res.users"].create(
@@ -141,70 +108,9 @@ class FiscalPipelineCase(TransactionCase):
         )
 
     def ui_order(self, lines, payments=None, contact=None, refund_of=None):
-        """Return an order as the POS screen sends it to ``create_from_ui``.
-
-        ``lines`` are ``(product, quantity[, discount %[, unit price]])``;
-        ``payments`` are ``(payment method, amount)``, cash for the total when
-        None; ``refund_of`` maps products to the pos.order.line they return.
-        """
-        uid = f"{randint(10000, 99999)}-{randint(100, 999)}-{randint(1000, 9999)}"
-        order_lines = []
-        for product, quantity, *rest in lines:
-            discount = rest[0] if rest else 0.0
-            price_unit = rest[1] if len(rest) > 1 else product.lst_price
-            taxes = product.taxes_id
-            price = price_unit * (1 - discount / 100)
-            totals = taxes.compute_all(price, self.session.currency_id, quantity)
-            values = {
-                "id": randint(1, 1000000),
-                "product_id": product.id,
-                "qty": quantity,
-                "price_unit": price_unit,
-                "discount": discount,
-                "price_subtotal": totals["total_excluded"],
-                "price_subtotal_incl": totals["total_included"],
-                "tax_ids": [(6, 0, taxes.ids)],
-                "full_product_name": product.name,
-                "pack_lot_ids": [],
-            }
-            if refund_of:
-                values["refunded_orderline_id"] = refund_of[product].id
-            order_lines.append((0, 0, values))
-        total = sum(line[2]["price_subtotal_incl"] for line in order_lines)
-        untaxed = sum(line[2]["price_subtotal"] for line in order_lines)
-        payments = payments or [(self.cash, total)]
-        data = {
-            "name": f"Order {uid}",
-            "uid": uid,
-            "amount_paid": sum(amount for _method, amount in payments),
-            "amount_return": 0,
-            "amount_tax": total - untaxed,
-            "amount_total": total,
-            "date_order": fields.Datetime.to_string(fields.Datetime.now()),
-            "fiscal_position_id": False,
-            "pricelist_id": self.config.pricelist_id.id,
-            "lines": order_lines,
-            "partner_id": False,
-            "pos_session_id": self.session.id,
-            "sequence_number": randint(1, 9999),
-            "statement_ids": [
-                (
-                    0,
-                    0,
-                    {
-                        "amount": amount,
-                        "name": fields.Datetime.to_string(fields.Datetime.now()),
-                        "payment_method_id": method.id,
-                    },
-                )
-                for method, amount in payments
-            ],
-            "user_id": self.env.uid,
-            "to_invoice": False,
-        }
-        if contact:
-            data["fiscal_buyer_contact"] = contact
-        return {"id": uid, "data": data, "to_invoice": False}
+        """Return an order of the test POS as its screen sends it (see
+        :func:`pos_ui_order`)."""
+        return pos_ui_order(self.session, lines, payments, contact, refund_of)
 
     def sync(self, *orders):
         """Push orders through the POS sync call; return the pos.order records."""
@@ -241,3 +147,91 @@ class FiscalPipelineCase(TransactionCase):
 
     def documents_with_mark(self, mark):
         return [doc for doc in self.emulator.documents() if doc["mark"] == mark]
+
+
+def create_pos_config(env, device, name, code):
+    """Create a POS printing on ``device``, paid in "Cash" or by "Card".
+
+    ``code`` prefixes the codes of its two new journals.
+    """
+    journal = env["account.journal"]
+    cash_journal = journal.create(
+        {"name": f"{name} cash", "type": "cash", "code": f"{code}C"}
+    )
+    bank_journal = journal.create(
+        {"name": f"{name} bank", "type": "bank", "code": f"{code}B"}
+    )
+    method = env["pos.payment.method"]
+    cash = method.create(
+        {"name": "Cash", "journal_id": cash_journal.id, "is_cash_count": True}
+    )
+    card = method.create({"name": "Card", "journal_id": bank_journal.id})
+    return env["pos.config"].create(
+        {
+            "name": f"{name} POS",
+            "payment_method_ids": [(6, 0, (cash | card).ids)],
+            "kkt_device_id": device.id,
+        }
+    )
+
+
+def pos_ui_order(session, lines, payments=None, contact=None, refund_of=None):
+    """Return an order of ``session`` as the POS screen sends it to
+    ``create_from_ui``.
+
+    ``lines`` are ``(product, quantity[, discount %[, unit price]])``;
+    ``payments`` are ``(payment method, amount)``, cash for the total when
+    None; ``refund_of`` maps products to the pos.order.line they return.
+    """
+    uid = f"{randint(10000, 99999)}-{randint(100, 999)}-{randint(1000, 9999)}"
+    order_lines = []
+    for product, quantity, *rest in lines:
+        discount = rest[0] if rest else 0.0
+        price_unit = rest[1] if len(rest) > 1 else product.lst_price
+        taxes = product.taxes_id
+        price = price_unit * (1 - discount / 100)
+        totals = taxes.compute_all(price, session.currency_id, quantity)
+        values = {
+            "id": randint(1, 1000000),
+            "product_id": product.id,
+            "qty": quantity,
+            "price_unit": price_unit,
+            "discount": discount,
+            "price_subtotal": totals["total_excluded"],
+            "price_subtotal_incl": totals["total_included"],
+            "tax_ids": [(6, 0, taxes.ids)],
+            "full_product_name": product.name,
+            "pack_lot_ids": [],
+        }
+        if refund_of:
+            values["refunded_orderline_id"] = refund_of[product].id
+        order_lines.append((0, 0, values))
+    total = sum(line[2]["price_subtotal_incl"] for line in order_lines)
+    untaxed = sum(line[2]["price_subtotal"] for line in order_lines)
+    cash = session.payment_method_ids.filtered("is_cash_count")[:1]
+    payments = payments or [(cash, total)]
+    now = fields.Datetime.to_string(fields.Datetime.now())
+    data = {
+        "name": f"Order {uid}",
+        "uid": uid,
+        "amount_paid": sum(amount for _method, amount in payments),
+        "amount_return": 0,
+        "amount_tax": total - untaxed,
+        "amount_total": total,
+        "date_order": now,
+        "fiscal_position_id": False,
+        "pricelist_id": session.config_id.pricelist_id.id,
+        "lines": order_lines,
+        "partner_id": False,
+        "pos_session_id": session.id,
+        "sequence_number": randint(1, 9999),
+        "statement_ids": [
+            (0, 0, {"amount": amount, "name": now, "payment_method_id": method.id})
+            for method, amount in payments
+        ],
+        "user_id": session.env.uid,
+        "to_invoice": False,
+    }
+    if contact:
+        data["fiscal_buyer_contact"] = contact
+    return {"id": uid, "data": data, "to_invoice": False}

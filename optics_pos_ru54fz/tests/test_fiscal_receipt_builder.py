@@ -137,7 +137,7 @@ class TestFiscalReceiptBuilder(FiscalPipelineCase):
         self.assertEqual(receipt.buyer_contact, "+79991234567")
 
     def test_payload_check_names_the_line_with_an_unmapped_tax(self):
-        messages = self.env["pos.order"]._ru54fz_check_fiscal_payload(
+        messages = self.env["pos.order"].ru54fz_check_fiscal_payload(
             self.ui_order([(self.book, 1), (self.old_rate_item, 1)])
         )
 
@@ -147,7 +147,7 @@ class TestFiscalReceiptBuilder(FiscalPipelineCase):
 
     def test_payload_check_reports_an_overlong_buyer_contact(self):
         contact = "x" * 60 + "@example.com"
-        messages = self.env["pos.order"]._ru54fz_check_fiscal_payload(
+        messages = self.env["pos.order"].ru54fz_check_fiscal_payload(
             self.ui_order([(self.book, 1)], contact=contact)["data"]
         )
 
@@ -156,7 +156,7 @@ class TestFiscalReceiptBuilder(FiscalPipelineCase):
 
     def test_payload_check_accepts_a_valid_order(self):
         self.assertEqual(
-            self.env["pos.order"]._ru54fz_check_fiscal_payload(
+            self.env["pos.order"].ru54fz_check_fiscal_payload(
                 self.ui_order([(self.lens, 1), (self.book, 2)], contact="+79991234567")
             ),
             [],

@@ -17,7 +17,7 @@ class TestJobSlicer(TransactionCase):
 
     def test_few_records_get_their_jobs_in_the_current_transaction(self):
         with trap_jobs() as trap:
-            count = self.slicer.delay_in_slices(
+            count = self.slicer._delay_in_slices(
                 self.partners, "toggle_active", slice_size=5, channel="root.low"
             )
         self.assertEqual(count, 5)
@@ -32,11 +32,11 @@ class TestJobSlicer(TransactionCase):
 
     def test_many_records_get_one_fan_out_job_per_slice(self):
         with trap_jobs() as trap:
-            count = self.slicer.delay_in_slices(
+            count = self.slicer._delay_in_slices(
                 self.partners, "toggle_active", slice_size=2, channel="root.low"
             )
             self.assertEqual(count, 3)
-            trap.assert_jobs_count(3, only=self.slicer.enqueue_slice)
+            trap.assert_jobs_count(3, only=self.slicer._enqueue_slice)
             self.assertEqual(
                 sorted(len(job.args[1]) for job in trap.enqueued_jobs), [1, 2, 2]
             )
@@ -54,11 +54,11 @@ class TestJobSlicer(TransactionCase):
     def test_identity_exact_gives_each_record_job_an_identity_key(self):
         with trap_jobs() as trap:
             for _round in range(2):
-                self.slicer.delay_in_slices(
+                self.slicer._delay_in_slices(
                     self.partners[:1], "toggle_active", identity_exact=True
                 )
         self.assertEqual(len({job.identity_key for job in trap.enqueued_jobs}), 1)
 
     def test_unknown_job_option_is_refused(self):
         with self.assertRaises(TypeError):
-            self.slicer.delay_in_slices(self.partners, "toggle_active", chanel="x")
+            self.slicer._delay_in_slices(self.partners, "toggle_active", chanel="x")

@@ -5,12 +5,19 @@ offline too long, once per condition; the cron that enqueues the checks; and
 call traces with their purge. Jobs are run in-process by calling the job
 method; the cron test asserts the queue_job rows it stores."""
 
+import socket
+
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.optics_kkt_driver.kkt.emulator.testing import running_emulator
 
-EMULATOR_PORT = 17511
-CLOSED_PORT = 17598
+
+def closed_port_url():
+    """Return the URL of a local port nothing listens on (a device that is gone)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"socket://127.0.0.1:{port}"
 
 
 @tagged("post_install", "-at_install")
@@ -48,9 +55,7 @@ class TestOpsDeviceCheck(TransactionCase):
     def _emulator_with_unsent_documents(self, age_days):
         """Start an emulator whose OFD queue holds two documents ``age_days``
         old (a shift opened and closed, then the device clock moved on)."""
-        url, control = self.enterContext(
-            running_emulator(port=EMULATOR_PORT, print_time=0.01)
-        )
+        url, control = self.enterContext(running_emulator(print_time=0.01))
         control.set_ofd_rate(0)
         device = self._device(url)
         device._kkt_call("open_shift")
@@ -98,7 +103,7 @@ class TestOpsDeviceCheck(TransactionCase):
         self.assertNotIn("ofd_overdue", self._alert_codes(device))
 
     def test_shift_over_24_hours_alerts_once_without_a_blocked_duplicate(self):
-        with running_emulator(port=EMULATOR_PORT, print_time=0.01) as (url, control):
+        with running_emulator(print_time=0.01) as (url, control):
             device = self._device(url)
             device._kkt_call("open_shift")
             device._ru54fz_check_device()
@@ -113,7 +118,7 @@ class TestOpsDeviceCheck(TransactionCase):
         self.assertTrue(any("close it with a Z report" in note for note in notes))
 
     def test_device_offline_longer_than_grace_alerts(self):
-        device = self._device(f"socket://127.0.0.1:{CLOSED_PORT}", name="Gone")
+        device = self._device(closed_port_url(), name="Gone")
         self.params.set_param("optics_pos_ru54fz.device_offline_grace", "0")
 
         device._ru54fz_check_device()
@@ -125,7 +130,7 @@ class TestOpsDeviceCheck(TransactionCase):
         )
 
     def test_device_offline_within_grace_raises_no_alert(self):
-        device = self._device(f"socket://127.0.0.1:{CLOSED_PORT}", name="Flaky")
+        device = self._device(closed_port_url(), name="Flaky")
         device._ru54fz_check_device()
         self.assertEqual(self._alert_codes(device), set())
 
@@ -176,7 +181,7 @@ class TestOpsDeviceCheck(TransactionCase):
         self.assertEqual(len(jobs) - len(reconcile), 1)
 
     def test_purge_removes_only_traces_older_than_the_retention(self):
-        with running_emulator(port=EMULATOR_PORT, print_time=0.01) as (url, _control):
+        with running_emulator(print_time=0.01) as (url, _control):
             device = self._device(url)
             device._kkt_call("status")
             device._kkt_call("status")

@@ -118,6 +118,23 @@ class TestPosScreenData(FiscalPipelineCase):
         self.assertIn("sent", [payload["state"] for payload in pushed])
         self.assertEqual(pushed[-1]["id"], order.id)
 
+    def test_indicator_is_told_the_device_answers_again_after_a_printed_receipt(self):
+        (order,), trap = self.sync_trapped(self.ui_order([(self.book, 1)]))
+        # A later attempt: the FD search start is known, so the job prints
+        # without reading the status first.
+        order.fiscal_search_from_fd = self.device.last_fd_number
+        self.addCleanup(self.emulator.silent, False)
+        self.emulator.silent(True)
+        self.assertEqual(self.device.ru54fz_pos_refresh()["link_state"], "offline")
+        self.emulator.silent(False)
+
+        (job,) = self.fiscal_jobs(trap)
+        self.perform(job)
+
+        self.assertEqual(order.fiscal_state, "sent")
+        pushed = self._bus_messages("KKT_DEVICE_STATUS")
+        self.assertEqual(pushed[-1]["link_state"], "online")
+
     def test_manager_retries_a_failed_receipt_from_the_pos(self):
         (order,), _trap = self.sync_trapped(self.ui_order([(self.lens, 1)]))
         order.write({"fiscal_state": "failed", "fiscal_last_error": "Paper out"})

@@ -15,13 +15,12 @@ websocket in test mode, as this class does).
 
 import logging
 import queue
-import random
 import threading
 from base64 import b64decode
 from pathlib import Path
 from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import SUPERUSER_ID, api
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import ChromeBrowser
 
@@ -32,6 +31,8 @@ from odoo.addons.optics_kkt_driver.kkt.errors import KktError
 from odoo.addons.optics_kkt_driver.kkt.receipt import REFUND, SALE
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
+
+from .common import create_pos_config, pos_ui_order
 
 _logger = logging.getLogger(__name__)
 
@@ -188,32 +189,10 @@ class TestPosTours(HttpCase):
                 "taxes_id": [(6, 0, old_rate.ids)],
             }
         )
-        cls.config = cls._create_pos_config()
+        cls.config = create_pos_config(cls.env, cls.device, "Tour", "TR")
         cls.config.with_user(cls.env.ref("base.user_admin")).open_ui()
         cls.pos_session = cls.config.current_session_id
         cls.pos_session.set_cashbox_pos(0, None)
-
-    @classmethod
-    def _create_pos_config(cls):
-        journal = cls.env["account.journal"]
-        cash_journal = journal.create(
-            {"name": "Tour cash", "type": "cash", "code": "TRC"}
-        )
-        bank_journal = journal.create(
-            {"name": "Tour bank", "type": "bank", "code": "TRB"}
-        )
-        method = cls.env["pos.payment.method"]
-        cash = method.create(
-            {"name": "Cash", "journal_id": cash_journal.id, "is_cash_count": True}
-        )
-        card = method.create({"name": "Card", "journal_id": bank_journal.id})
-        return cls.env["pos.config"].create(
-            {
-                "name": "Tour POS",
-                "payment_method_ids": [(6, 0, (cash | card).ids)],
-                "kkt_device_id": cls.device.id,
-            }
-        )
 
     def _start_tour(self, name, commands=None, expected_errors=()):
         commands = dict(commands or {}, fiscalise=self._perform_fiscal_jobs)
@@ -258,61 +237,9 @@ class TestPosTours(HttpCase):
 
     def _create_unfiscalised_order(self):
         """Sync a paid order through the POS call; its fiscal job stays pending."""
-        uid = f"{self.pos_session.id:05d}-001-{random.randint(1, 9999):04d}"
-        price = self.product.lst_price
-        order = {
-            "id": uid,
-            "to_invoice": False,
-            "data": {
-                "uid": uid,
-                "name": f"Order {uid}",
-                "amount_paid": price,
-                "amount_return": 0,
-                "amount_tax": 0,
-                "amount_total": price,
-                "date_order": fields.Datetime.to_string(fields.Datetime.now()),
-                "fiscal_position_id": False,
-                "pricelist_id": self.config.pricelist_id.id,
-                "partner_id": False,
-                "pos_session_id": self.pos_session.id,
-                "sequence_number": 1,
-                "user_id": self.env.user.id,
-                "to_invoice": False,
-                "lines": [
-                    (
-                        0,
-                        0,
-                        {
-                            "id": 1,
-                            "product_id": self.product.id,
-                            "qty": 1,
-                            "price_unit": price,
-                            "discount": 0,
-                            "price_subtotal": price,
-                            "price_subtotal_incl": price,
-                            "tax_ids": [(6, 0, [])],
-                            "pack_lot_ids": [],
-                        },
-                    )
-                ],
-                "statement_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "amount": price,
-                            "name": fields.Datetime.to_string(fields.Datetime.now()),
-                            "payment_method_id": self._cash_method().id,
-                        },
-                    )
-                ],
-            },
-        }
+        order = pos_ui_order(self.pos_session, [(self.product, 1)])
         result = self.env["pos.order"].create_from_ui([order])
         return self.env["pos.order"].browse(result[0]["id"])
-
-    def _cash_method(self):
-        return self.config.payment_method_ids.filtered("is_cash_count")[:1]
 
     def _assert_screenshots(self, server, names):
         for name in names:

@@ -328,6 +328,11 @@ registry.category("web_tour.tours").add("ru54fz_screen_in_russian", {
                 extra_trigger: ".o_ru54fz_kkt_popup .modal-title:contains('Касса')",
                 isCheck: true,
             },
+            {
+                content: "the panel names the link state in Russian",
+                trigger: ".o_ru54fz_kkt_popup th:contains('Связь')",
+                isCheck: true,
+            },
             screenshot("russian_1_kkt_panel"),
             {
                 content: "close the panel",
