@@ -315,18 +315,15 @@ class KktDevice(models.Model):
         if operator not in ("=", "!=", "in", "not in"):
             raise NotImplementedError(_("Unsupported search on the link state."))
         states = {value} if isinstance(value, str) else set(value or ())
+        if operator in ("!=", "not in"):
+            states = {state for state, _label in LINK_STATES} - states
         with self._kkt_link_cursor() as cr:
             cr.execute("SELECT device_id, state FROM kkt_device_link")
             known = dict(cr.fetchall())
-        all_ids = self.with_context(active_test=False).search([]).ids
-        matching = [
-            device_id
-            for device_id in all_ids
-            if known.get(device_id, "unknown") in states
-        ]
-        if operator in ("=", "in"):
-            return [("id", "in", matching)]
-        return [("id", "not in", matching)]
+        matching = [device_id for device_id, state in known.items() if state in states]
+        if "unknown" in states:
+            return ["|", ("id", "in", matching), ("id", "not in", list(known))]
+        return [("id", "in", matching)]
 
     def unlink(self):
         device_ids = self.ids

@@ -80,6 +80,14 @@ class TestKktDevice(TransactionCase):
         self.assertNotIn(
             self.device, self.env["kkt.device"].search([("link_state", "=", "online")])
         )
+        self.assertIn(
+            self.device,
+            self.env["kkt.device"].search([("link_state", "not in", ["online"])]),
+        )
+        self.assertNotIn(
+            self.device,
+            self.env["kkt.device"].search([("link_state", "!=", "unknown")]),
+        )
 
     def test_fn_warnings_read_as_sentences(self):
         self.device.fn_warning_codes = "resource_low,archive_90"
