@@ -1,8 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The batched runner reads real PostgreSQL notifications newest first, once per
-job, whatever their number."""
+"""The runner change in-process: real PostgreSQL notifications come out newest
+first, once per job, whatever their number; it installs itself only when asked,
+server-wide and on the queue_job version it was written for."""
 
 import importlib
+import logging
 import os
 import select
 import time
@@ -11,19 +13,14 @@ from contextlib import closing
 import psycopg2
 import pytest
 
-from tools.odoo import find_odoo
-
 odoo = pytest.importorskip("odoo")
 
 
 @pytest.fixture(scope="module")
-def batch_notify():
+def batch_notify(odoo_install):
     """The runner change of our addon, imported in this process with Odoo's
     addons path (queue_job and our addons included)."""
-    install, reason = find_odoo()
-    if not install:
-        pytest.skip(f"Odoo 17 not found: {reason}")
-    odoo.tools.config["addons_path"] = ",".join(install.addons_path)
+    odoo.tools.config["addons_path"] = ",".join(odoo_install.addons_path)
     odoo.modules.module.initialize_sys_path()
     return importlib.import_module(
         "odoo.addons.optics_pos_ru54fz.jobrunner.batch_notify"
@@ -31,7 +28,7 @@ def batch_notify():
 
 
 @pytest.fixture
-def channel():
+def channel(odoo_install):
     """A listening connection and a sending one on a channel of this test."""
     name = f"hg_bulkhead_{os.getpid()}"
     listener = psycopg2.connect(dbname="postgres")
@@ -86,3 +83,42 @@ def test_a_burst_is_read_whole_and_a_later_job_comes_out_first(batch_notify, cha
     assert len(pending) == len(burst) + 1
     assert pending.popitem()[0] == "critical"
     assert set(pending) == set(burst)
+
+
+@pytest.fixture
+def asked_server_wide(batch_notify, monkeypatch):
+    """Configuration asking for batched reading, our addon loaded server-wide;
+    the runner's method is restored after the test."""
+    runner_class = batch_notify.QueueJobRunner
+    monkeypatch.setattr(
+        runner_class, "process_notifications", runner_class.process_notifications
+    )
+    monkeypatch.setenv(batch_notify.ENVIRON_OPTION, "1")
+    monkeypatch.setattr(
+        odoo.conf,
+        "server_wide_modules",
+        ["base", "web", "queue_job", batch_notify.ADDON],
+    )
+    return runner_class
+
+
+def test_batched_reading_is_installed_when_asked_and_loaded_server_wide(
+    batch_notify, asked_server_wide, caplog
+):
+    caplog.set_level(logging.INFO, logger=batch_notify.__name__)
+    batch_notify.post_load()
+
+    assert asked_server_wide.process_notifications is batch_notify.process_notifications
+    assert "ru54fz_batch_notify active" in caplog.text
+
+
+def test_batched_reading_refuses_a_queue_job_version_it_was_not_written_for(
+    batch_notify, asked_server_wide, caplog, monkeypatch
+):
+    original = asked_server_wide.process_notifications
+    monkeypatch.setattr(batch_notify, "SUPPORTED_QUEUE_JOB_VERSION", "17.0.9.9.9")
+    batch_notify.post_load()
+
+    assert asked_server_wide.process_notifications is original
+    assert "ru54fz_batch_notify NOT activated" in caplog.text
+    assert "17.0.9.9.9" in caplog.text
