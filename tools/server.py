@@ -17,6 +17,7 @@ import requests
 from .databases import DATA_DIR
 
 DEFAULT_CHANNELS = "root:5,root.critical:2,root.high:1,root.default:1,root.low:1"
+DEFAULT_SERVER_WIDE = "base,web,queue_job"
 
 
 class ServerError(RuntimeError):
@@ -45,6 +46,8 @@ class OdooServer:
     :param queue_job_options: more ``[queue_job]`` values
     :param http_port: port to listen on; a free one when None
     :param gevent_port: port of the websocket (bus) server; a free one when None
+    :param server_wide_modules: modules loaded server-wide (``--load``); None
+        keeps the value of ``base_config``
     """
 
     def __init__(
@@ -58,6 +61,7 @@ class OdooServer:
         queue_job_options=None,
         http_port=None,
         gevent_port=None,
+        server_wide_modules=DEFAULT_SERVER_WIDE,
         log_path=None,
     ):
         self.install = install
@@ -68,7 +72,14 @@ class OdooServer:
         self.log_path = Path(log_path) if log_path else self.workdir / "odoo.log"
         self.config_path = self.workdir / "odoo.conf"
         self.process = None
-        self._write_config(base_config, workers, channels, options, queue_job_options)
+        self._write_config(
+            base_config,
+            workers,
+            channels,
+            server_wide_modules,
+            options,
+            queue_job_options,
+        )
 
     @property
     def url(self):
@@ -80,7 +91,9 @@ class OdooServer:
         """Process id of the server's main process."""
         return self.process.pid if self.process else None
 
-    def _write_config(self, base_config, workers, channels, options, queue_job_options):
+    def _write_config(
+        self, base_config, workers, channels, server_wide, options, queue_job_options
+    ):
         config = configparser.RawConfigParser()
         if base_config:
             config.read(base_config)
@@ -94,7 +107,6 @@ class OdooServer:
             "http_interface": "127.0.0.1",
             "http_port": str(self.http_port),
             "gevent_port": str(self.gevent_port),
-            "server_wide_modules": "base,web,queue_job",
             "logfile": str(self.log_path),
             "log_level": "info",
             "data_dir": str(DATA_DIR),
@@ -102,6 +114,8 @@ class OdooServer:
         }
         if workers is not None:
             values["workers"] = workers
+        if server_wide is not None:
+            values["server_wide_modules"] = server_wide
         for key, value in values.items():
             config.set("options", key, str(value))
         if channels is not None:
@@ -113,9 +127,7 @@ class OdooServer:
 
     def start(self, timeout=180.0):
         """Start the server and wait until it answers HTTP; return self."""
-        argv = self.install.server_args(
-            "-c", str(self.config_path), "--load=web,queue_job"
-        )
+        argv = self.install.server_args("-c", str(self.config_path))
         with open(self.workdir / "stderr.log", "w") as stderr:
             self.process = subprocess.Popen(
                 argv,

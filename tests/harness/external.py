@@ -4,6 +4,7 @@ for tests that need the real queue_job runner, several workers or a killed
 worker."""
 
 import os
+import shutil
 import signal
 import uuid
 
@@ -11,7 +12,7 @@ import psutil
 
 from tools import databases
 from tools.rpc import RpcClient
-from tools.server import DEFAULT_CHANNELS, OdooServer
+from tools.server import DEFAULT_CHANNELS, DEFAULT_SERVER_WIDE, OdooServer
 
 HTTP_WORKER = "WorkerHTTP"
 CRON_WORKER = "WorkerCron"
@@ -27,6 +28,7 @@ class ExternalOdoo:
     :param channels: ``[queue_job] channels`` value
     :param options: more ``[options]`` values (e.g. ``max_cron_threads``)
     :param queue_job_options: more ``[queue_job]`` values
+    :param server_wide_modules: modules loaded server-wide (``--load``)
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`.
     """
@@ -39,6 +41,7 @@ class ExternalOdoo:
         channels=DEFAULT_CHANNELS,
         options=None,
         queue_job_options=None,
+        server_wide_modules=DEFAULT_SERVER_WIDE,
     ):
         self.database = f"{databases.db_prefix()}_e2e_{uuid.uuid4().hex[:8]}"
         self.template = template
@@ -50,6 +53,7 @@ class ExternalOdoo:
             channels=channels,
             options=options,
             queue_job_options=queue_job_options,
+            server_wide_modules=server_wide_modules,
         )
 
     @property
@@ -69,9 +73,11 @@ class ExternalOdoo:
         return self
 
     def stop(self):
-        """Stop the server by its pid and drop the database."""
+        """Stop the server by its pid, drop the database and remove the
+        server's folder (configuration and log)."""
         self.server.stop()
         databases.drop(self.database)
+        shutil.rmtree(self.server.workdir, ignore_errors=True)
 
     def __enter__(self):
         return self.start()
