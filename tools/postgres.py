@@ -11,7 +11,7 @@ import time
 
 PG_VERSION = "15"
 PG_CLUSTER = os.environ.get("RU54FZ_PG_CLUSTER", "main")
-SCRATCH_DB = "ru54fz_scratch"
+LIBRARY_LOAD_ERROR = "could not load library"
 
 
 class PostgresError(RuntimeError):
@@ -86,20 +86,18 @@ def check_server_libraries(log):
     """Restart the cluster when server-side libraries fail to load.
 
     An upgrade of the postgresql-15 package under a running cluster leaves it
-    unable to load plpgsql until restarted; an anonymous code block in a
-    scratch database shows it.
+    unable to load plpgsql until restarted; an anonymous code block shows it.
+    Any other failure of the probe is reported, never answered by a restart.
     """
-    drop_database(SCRATCH_DB)
-    _run(["createdb", SCRATCH_DB], check=True)
-    try:
-        probe = psql("DO $$ BEGIN END $$", SCRATCH_DB)
-    finally:
-        drop_database(SCRATCH_DB)
-    if probe.returncode:
-        log(f"PostgreSQL cannot run plpgsql ({probe.stderr.strip()})")
-        restart_cluster(log)
-        if psql("DO $$ BEGIN END $$").returncode:
-            raise PostgresError("plpgsql still fails after a restart of PostgreSQL")
+    probe = psql("DO $$ BEGIN END $$")
+    if not probe.returncode:
+        return
+    if LIBRARY_LOAD_ERROR not in probe.stderr:
+        raise PostgresError(f"PostgreSQL cannot run plpgsql: {probe.stderr.strip()}")
+    log(f"PostgreSQL cannot load its libraries ({probe.stderr.strip()})")
+    restart_cluster(log)
+    if psql("DO $$ BEGIN END $$").returncode:
+        raise PostgresError("plpgsql still fails after a restart of PostgreSQL")
 
 
 def database_exists(name):
