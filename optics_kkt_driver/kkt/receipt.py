@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .errors import KktError
+from .text import FN_ENCODING, fits, printable, unfit_characters
 
 SALE = 1
 REFUND = 2
@@ -42,12 +43,13 @@ TAX_SYSTEMS = {
 
 PAYMENT_METHODS = range(1, 8)  # tag 1214: 1 full prepayment ... 4 full payment ...
 PAYMENT_SUBJECTS = range(1, 34)  # tag 1212: 1 goods, 3 work, 4 service ...
-NAME_ENCODING = "cp1251"
 MAX_NAME_BYTES = 128
 MAX_CONTACT = 64
 MAX_MARK = 16
 MAX_CASHIER = 64
 MAX_LINE_AMOUNT = 10**12 - 1  # five bytes of kopecks, well within
+MAX_QUANTITY = Decimal(2**48 - 1) / 10**6  # six bytes of millionths
+MAX_MEASURE = 255  # tag 2108 is one byte
 QUANTITY_DECIMALS = 6
 MAX_ROUNDING = 99
 
@@ -77,6 +79,10 @@ class ReceiptLine:
         self.quantity = Decimal(str(self.quantity))
 
 
+def _is_kopecks(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @dataclass
 class Receipt:
     """A sale or a sale return with its lines and payments.
@@ -85,6 +91,10 @@ class Receipt:
     the FN again, so that a retry never prints it twice. ``rounding`` is the
     part of the total under one rouble (in kopecks) the buyer is let off; the
     device books the receipt at ``due``, the total less the rounding.
+
+    Every text goes to the FN in CP866 and item names are printed from CP1251;
+    :meth:`validate` first makes the cashier name and the item names plain with
+    :func:`kkt.text.printable` (quotes, dashes, accents, control characters).
     """
 
     lines: list
@@ -118,6 +128,9 @@ class Receipt:
 
         >>> line = ReceiptLine("Lens", 150000, 2, 300000, "vat22")
         >>> Receipt([line], mark="0001-001-0001", electronic=300000).validate()
+        >>> named = Receipt([line], mark="m0", cash=300000, cashier_name="José")
+        >>> named.validate(); named.cashier_name
+        'Jose'
         >>> bad = ReceiptLine("Frame", 1000, 3, 3500, "vat22")
         >>> Receipt([bad], mark="m1", cash=3500).validate()
         Traceback (most recent call last):
@@ -125,12 +138,19 @@ class Receipt:
         kkt.receipt.ReceiptError: Receipt m1, line 1 (Frame): line sum 35.00 is not \
 price 10.00 x quantity 3
         """
+        self.normalise()
         self._validate_header()
         if not self.lines:
             self._fail("has no lines", "нет строк")
         for index, line in enumerate(self.lines, start=1):
             self._validate_line(index, line)
         self._validate_payments()
+
+    def normalise(self):
+        """Make the cashier name and the item names plain for the FN; idempotent."""
+        self.cashier_name = printable(self.cashier_name)
+        for line in self.lines:
+            line.name = printable(line.name)
 
     def _fail(self, reason, reason_ru):
         raise ReceiptError(
@@ -144,6 +164,13 @@ price 10.00 x quantity 3
                 f"Метка чека {self.mark!r} должна содержать от 1 до {MAX_MARK} "
                 "символов",
             )
+        if not fits(self.mark, (FN_ENCODING,)) or printable(self.mark) != self.mark:
+            self._fail(
+                "the mark (tag 1192) must be plain letters, digits and signs the "
+                "FN can store (CP866); build it from the order reference",
+                "метка (тег 1192) должна состоять из букв, цифр и знаков, которые "
+                "ФН может сохранить (CP866); составьте её из номера заказа",
+            )
         if self.operation not in OPERATIONS:
             self._fail(
                 f"unknown operation {self.operation}",
@@ -156,6 +183,16 @@ price 10.00 x quantity 3
                 f"неизвестная система налогообложения {self.tax_system!r}",
             )
         contact = self.buyer_contact
+        bad = unfit_characters(contact, (FN_ENCODING,))
+        if bad or printable(contact) != contact:
+            self._fail(
+                f"buyer contact {contact!r} has characters the FN cannot store "
+                f"({bad or 'control characters or spaces'}); give an e-mail address "
+                "in Latin letters or a phone number like +79991234567",
+                f"в контакте покупателя {contact!r} есть символы, которые ФН не "
+                f"может сохранить ({bad or 'управляющие символы или пробелы'}); "
+                "укажите e-mail латиницей или телефон вида +79991234567",
+            )
         if contact and (
             len(contact) > MAX_CONTACT
             or not (_EMAIL.match(contact) or _PHONE.match(contact))
@@ -170,6 +207,15 @@ price 10.00 x quantity 3
             self._fail(
                 f"cashier name is longer than {MAX_CASHIER} characters",
                 f"имя кассира длиннее {MAX_CASHIER} символов",
+            )
+        bad = unfit_characters(self.cashier_name, (FN_ENCODING,))
+        if bad:
+            self._fail(
+                f"cashier name {self.cashier_name!r} has characters the FN cannot "
+                f"store ({bad}); write the user's name in Russian or Latin letters",
+                f"в имени кассира {self.cashier_name!r} есть символы, которые ФН не "
+                f"может сохранить ({bad}); укажите имя пользователя русскими или "
+                "латинскими буквами",
             )
         if self.cashier_inn and not _INN.match(self.cashier_inn):
             self._fail(
@@ -186,29 +232,51 @@ price 10.00 x quantity 3
                 f"Чек {self.mark}, строка {index} ({line.name}): {ru}",
             )
 
-        try:
-            encoded = line.name.encode(NAME_ENCODING)
-        except UnicodeEncodeError:
+        bad = unfit_characters(line.name)
+        if bad:
             fail(
-                "name has characters the device cannot print",
-                "в названии есть символы, которые касса не печатает",
+                f"name has characters the device cannot print ({bad}); rename the "
+                "product",
+                f"в названии есть символы, которые касса не печатает ({bad}); "
+                "переименуйте товар",
             )
-        if not encoded.strip() or len(encoded) > MAX_NAME_BYTES:
+        if not line.name.strip() or len(line.name) > MAX_NAME_BYTES:
             fail(
                 f"name must have 1 to {MAX_NAME_BYTES} characters",
                 f"название должно содержать от 1 до {MAX_NAME_BYTES} символов",
             )
-        if line.quantity <= 0:
+        if not line.quantity.is_finite() or line.quantity <= 0:
             fail("quantity must be positive", "количество должно быть больше нуля")
+        if line.quantity > MAX_QUANTITY:
+            fail(
+                f"quantity {line.quantity} exceeds the device limit of "
+                f"{int(MAX_QUANTITY)}; split the line",
+                f"количество {line.quantity} больше предела ККТ "
+                f"{int(MAX_QUANTITY)}; разбейте строку",
+            )
         if -line.quantity.as_tuple().exponent > QUANTITY_DECIMALS:
             fail(
                 f"quantity {line.quantity} has more than {QUANTITY_DECIMALS} decimals",
                 f"у количества {line.quantity} больше {QUANTITY_DECIMALS} знаков",
             )
-        if line.price < 0 or not 0 <= line.amount <= MAX_LINE_AMOUNT:
+        if not (_is_kopecks(line.price) and _is_kopecks(line.amount)):
+            fail(
+                "price and line sum must be an integer number of kopecks "
+                f"(got {line.price!r} and {line.amount!r})",
+                "цена и сумма строки должны быть целым числом копеек "
+                f"(получено {line.price!r} и {line.amount!r})",
+            )
+        if line.price < 0 or line.amount < 0:
             fail(
                 "price and line sum must not be negative",
                 "цена и сумма строки не могут быть отрицательными",
+            )
+        if max(line.price, line.amount) > MAX_LINE_AMOUNT:
+            fail(
+                f"price or line sum exceeds the device limit of "
+                f"{MAX_LINE_AMOUNT / 100:.2f}; check the price",
+                f"цена или сумма строки больше предела ККТ "
+                f"{MAX_LINE_AMOUNT / 100:.2f}; проверьте цену",
             )
         if abs(line.price * line.quantity - line.amount) > 1:
             fail(
@@ -232,11 +300,41 @@ price 10.00 x quantity 3
                 f"payment subject (tag 1212) {line.payment_subject} is not 1 to 33",
                 f"предмет расчёта (тег 1212) {line.payment_subject} не от 1 до 33",
             )
+        if not _is_kopecks(line.measure) or not 0 <= line.measure <= MAX_MEASURE:
+            fail(
+                f"measure (tag 2108) {line.measure!r} is not 0 to {MAX_MEASURE}",
+                f"мера количества (тег 2108) {line.measure!r} не от 0 до {MAX_MEASURE}",
+            )
 
     def _validate_payments(self):
+        sums = (self.cash, self.electronic, self.rounding)
+        if not all(_is_kopecks(value) for value in sums):
+            self._fail(
+                "cash, electronic payment and rounding must be integer numbers of "
+                f"kopecks (got {self.cash!r}, {self.electronic!r}, {self.rounding!r})",
+                "наличные, безналичная оплата и округление должны быть целым числом "
+                f"копеек (получено {self.cash!r}, {self.electronic!r}, "
+                f"{self.rounding!r})",
+            )
         if self.cash < 0 or self.electronic < 0:
             self._fail(
                 "payments must not be negative", "оплаты не могут быть отрицательными"
+            )
+        if max(self.cash, self.electronic) > MAX_LINE_AMOUNT:
+            self._fail(
+                f"a payment exceeds the device limit of {MAX_LINE_AMOUNT / 100:.2f}; "
+                "check the payment amounts",
+                f"оплата больше предела ККТ {MAX_LINE_AMOUNT / 100:.2f}; проверьте "
+                "суммы оплат",
+            )
+        if self.total == 0:
+            self._fail(
+                "the total is zero and the KKT refuses such a receipt (error 8Eh); "
+                "a fully free order (gift, 100 % discount) needs no receipt, leave "
+                "it out of fiscalisation",
+                "итог чека нулевой, ККТ не примет такой чек (ошибка 8Eh); для "
+                "полностью бесплатного заказа (подарок, скидка 100 %) чек не "
+                "пробивается, исключите его из фискализации",
             )
         if not 0 <= self.rounding <= min(MAX_ROUNDING, self.total - 1):
             self._fail(

@@ -15,6 +15,7 @@ from .errors import DeviceError, KktError, LinkError, NeedsPersonError
 from .link import DEFAULT_RETRIES, make_link
 from .receipt import REFUND, SALE, TAX_CODES, TAX_SYSTEMS
 from .results import DeviceStatus, FiscalResult, ShiftReport, fiscal_qr
+from .text import printable
 from .tlv import FN_ENCODING, parse_tlvs, tlv_string, tlv_uint
 from .transport import DEFAULT_BAUDRATE, DEFAULT_BYTE_TIMEOUT, Transport
 
@@ -67,6 +68,30 @@ POLL_INTERVAL = 0.05
 # (fn serial, shift number) -> datetime the shift was opened; never changes.
 _shift_starts = {}
 
+MAX_PASSWORD = 2**32 - 1  # four bytes in every request
+
+
+def check_password(device_name, what, password, what_ru):
+    """Raise KktError unless ``password`` fits the four bytes of a request.
+
+    >>> check_password("KKT 1", "operator password", -1, "пароль оператора")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    kkt.errors.KktError: KKT 1: the operator password -1 must be a whole number ...
+    """
+    if isinstance(password, bool) or not isinstance(password, int):
+        valid = False
+    else:
+        valid = 0 <= password <= MAX_PASSWORD
+    if not valid:
+        raise KktError(
+            f"{device_name}: the {what} {password!r} must be a whole number from 0 "
+            f"to {MAX_PASSWORD}; fix it in the device settings",
+            f"{device_name}: {what_ru} {password!r} должен быть целым числом от 0 "
+            f"до {MAX_PASSWORD}; исправьте его в настройках ККТ",
+        )
+
 
 def _person(device_name, what, todo, what_ru, todo_ru):
     return NeedsPersonError(
@@ -80,7 +105,7 @@ class KktSession:
     >>> KktSession.connect("socket://127.0.0.1:1")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    kkt.errors.LinkError: Cannot open KKT port socket://127.0.0.1:1: ...
+    kkt.errors.LinkError: KKT 1 (socket://127.0.0.1:1): cannot open the port: ...
     """
 
     def __init__(
@@ -123,9 +148,20 @@ class KktSession:
             the first reply byte (never below two byte timeouts); below 1 only
             for tests and emulators, since a real device needs the full time.
         :param auto_open_shift: let fiscalise open a closed shift by itself.
+        :raises KktError: when a password or the URL is not valid; nothing is
+            opened.
         :raises LinkError: when the port cannot be opened.
         """
-        transport = Transport.open(url, baudrate=baudrate, byte_timeout=byte_timeout)
+        check_password(device_name, "operator password", password, "пароль оператора")
+        check_password(
+            device_name,
+            "administrator password",
+            admin_password,
+            "пароль администратора",
+        )
+        transport = Transport.open(
+            url, baudrate=baudrate, byte_timeout=byte_timeout, device_name=device_name
+        )
         link = make_link(transport, protocol, retries, timeout_scale)
         return cls(
             link,
@@ -586,8 +622,9 @@ class KktSession:
             self._admin(cmd.ITEM_TLV, tlv_uint(TAG_MEASURE, line.measure, 1))
 
     def _send_cashier(self, cashier_name):
-        if cashier_name:
-            self._admin(cmd.RECEIPT_TLV, tlv_string(TAG_CASHIER, cashier_name[:64]))
+        name = _fn_text(cashier_name)[:64]
+        if name:
+            self._admin(cmd.RECEIPT_TLV, tlv_string(TAG_CASHIER, name))
 
     def _last_shift_report(self, doc_type):
         fn = self.fn_status()
@@ -721,6 +758,11 @@ def _receipt_tlvs(receipt):
     if receipt.cashier_inn:
         blocks.append(tlv_string(TAG_CASHIER_INN, receipt.cashier_inn.ljust(12)))
     return blocks
+
+
+def _fn_text(text):
+    """``text`` made plain, with what still does not fit CP866 shown as ``?``."""
+    return printable(text).encode(FN_ENCODING, "replace").decode(FN_ENCODING)
 
 
 def _describe(receipt):

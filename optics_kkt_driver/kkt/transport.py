@@ -5,16 +5,58 @@ Device paths, ``socket://host:port``, ``rfc2217://host:port`` and ``spy://`` all
 open through :func:`serial.serial_for_url`; nothing here knows about frames.
 """
 
+import re
 import socket
 import time
 from contextlib import contextmanager
 
 import serial
 
-from .errors import LinkError
+from .errors import KktError, LinkError
 
 DEFAULT_BAUDRATE = 115200
 DEFAULT_BYTE_TIMEOUT = 0.1
+NETWORK_SCHEMES = ("socket", "rfc2217")
+URL_FORMS = "/dev/ttyS0, socket://host:port, rfc2217://host:port or spy://..."
+LINK_ADVICE = (
+    "Check the cable, power and network of the device; the call will be retried",
+    "Проверьте кабель, питание и сеть ККТ; вызов будет повторён",
+)
+_HOST_PORT = re.compile(
+    r"^(?P<host>\[[^\]]+\]|[^:/?\[\]]+):(?P<port>\d{1,5})(?:[/?].*)?$"
+)
+
+
+def check_url(url, device_name="KKT"):
+    """Raise KktError unless ``url`` is a device path or a usable pyserial URL.
+
+    >>> check_url("socket://127.0.0.1:7778")
+    >>> check_url("socket://127.0.0.1", "KKT 1")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    kkt.errors.KktError: KKT 1: the port address 'socket://127.0.0.1' needs a host ...
+    """
+    scheme, sep, rest = str(url or "").partition("://")
+    if not sep:
+        problem = "is empty" if not scheme.strip() else None
+    elif scheme in NETWORK_SCHEMES:
+        match = _HOST_PORT.match(rest)
+        valid = match and 1 <= int(match["port"]) <= 65535
+        problem = None if valid else "needs a host and a port from 1 to 65535"
+    else:
+        problem = None if rest else "names no port"
+    if problem:
+        raise KktError(
+            f"{device_name}: the port address {url!r} {problem}. Use {URL_FORMS}",
+            f"{device_name}: адрес порта {url!r} указан неверно. Укажите {URL_FORMS}",
+        )
+
+
+def link_error(where, what, what_ru):
+    """A LinkError naming ``where`` and ending with what to do about it."""
+    return LinkError(
+        f"{where}: {what}. {LINK_ADVICE[0]}.", f"{where}: {what_ru}. {LINK_ADVICE[1]}."
+    )
 
 
 def _disable_nagle(port):
@@ -43,27 +85,43 @@ class Transport:
     ...
     kkt.errors.LinkError: loop://: no answer within 0.01 s (got 0 of 1 bytes)
     >>> port.close()
+
+    ``where`` names the device in messages: its name with the URL in brackets.
     """
 
-    def __init__(self, port, url, byte_timeout=DEFAULT_BYTE_TIMEOUT):
+    def __init__(self, port, url, byte_timeout=DEFAULT_BYTE_TIMEOUT, device_name=""):
         self.port = port
         self.url = url
+        self.where = f"{device_name} ({url})" if device_name else url
         self.byte_timeout = byte_timeout
         self.bytes_sent = 0
         self.bytes_received = 0
 
     @classmethod
-    def open(cls, url, baudrate=DEFAULT_BAUDRATE, byte_timeout=DEFAULT_BYTE_TIMEOUT):
-        """Open ``url`` (8N1, no flow control); raise LinkError when it fails."""
+    def open(
+        cls,
+        url,
+        baudrate=DEFAULT_BAUDRATE,
+        byte_timeout=DEFAULT_BYTE_TIMEOUT,
+        device_name="",
+    ):
+        """Open ``url`` (8N1, no flow control).
+
+        :raises KktError: when ``url`` is not a device path or pyserial URL.
+        :raises LinkError: when the port cannot be opened.
+        """
+        check_url(url, device_name or "KKT")
+        where = f"{device_name} ({url})" if device_name else url
         try:
             port = serial.serial_for_url(url, baudrate=baudrate, timeout=byte_timeout)
         except (serial.SerialException, OSError, ValueError) as error:
-            raise LinkError(
-                f"Cannot open KKT port {url}: {error}",
-                f"Не удалось открыть порт ККТ {url}: {error}",
+            raise link_error(
+                where,
+                f"cannot open the port: {error}",
+                f"не удалось открыть порт: {error}",
             ) from error
         _disable_nagle(port)
-        return cls(port, url, byte_timeout)
+        return cls(port, url, byte_timeout, device_name)
 
     def read(self, count, timeout):
         """Return exactly ``count`` bytes, the first within ``timeout`` seconds.
@@ -86,9 +144,9 @@ class Transport:
         self.bytes_received += len(data)
         if len(data) < count:
             raise LinkError(
-                f"{self.url}: no answer within {timeout:g} s "
+                f"{self.where}: no answer within {timeout:g} s "
                 f"(got {len(data)} of {count} bytes)",
-                f"{self.url}: нет ответа за {timeout:g} с "
+                f"{self.where}: нет ответа за {timeout:g} с "
                 f"(получено {len(data)} из {count} байт)",
             )
         return data
@@ -115,8 +173,9 @@ class Transport:
         try:
             yield
         except (serial.SerialException, OSError) as error:
-            raise LinkError(
-                f"{self.url}: {what}: {error}", f"{self.url}: {what_ru}: {error}"
+            detail = str(error).removeprefix(f"{what}: ")
+            raise link_error(
+                self.where, f"{what}: {detail}", f"{what_ru}: {detail}"
             ) from error
 
     def close(self):

@@ -11,6 +11,7 @@ import psycopg2.errors
 import pytz
 
 from odoo import _, _lt, api, fields, models, sql_db
+from odoo.exceptions import ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
 
@@ -68,6 +69,12 @@ FN_WARNINGS = {
     "ofd_timeout": _lt("The OFD has not confirmed documents in time."),
 }
 
+# Passwords are sent as unsigned 32-bit numbers.
+MAX_PASSWORD = 2**32 - 1
+# How far the device clock may be off before the device shows a warning.
+CLOCK_TOLERANCE = timedelta(minutes=5)
+DEFAULT_DEVICE_TZ = "Europe/Moscow"
+
 
 class DeviceBusy(KktError):
     """Another worker kept the device longer than this call may wait for it."""
@@ -112,12 +119,13 @@ class KktDevice(models.Model):
         default=30,
         groups="point_of_sale.group_pos_manager",
         help="Password the driver uses for receipts (cashiers 1-28, "
-        "administrator 29, system administrator 30).",
+        "administrator 29, system administrator 30), from 0 to 4294967295.",
     )
     admin_password = fields.Integer(
         default=30,
         groups="point_of_sale.group_pos_manager",
-        help="Password the driver uses for shift reports and settings.",
+        help="Password the driver uses for shift reports and settings "
+        "(system administrator 30 by default), from 0 to 4294967295.",
     )
     tax_system = fields.Selection(
         TAX_SYSTEM_SELECTION,
@@ -130,8 +138,9 @@ class KktDevice(models.Model):
         _tz_get,
         string="Device Clock Time Zone",
         required=True,
-        default=lambda self: self.env.user.tz or "Europe/Moscow",
-        help="Time zone of the cash register clock; the device reports local times.",
+        default=lambda self: self._default_tz(),
+        help="Time zone of the cash register clock; the device reports local "
+        "times. Defaults to the company's time zone, else Moscow time.",
     )
     pos_config_ids = fields.One2many(
         "pos.config", "kkt_device_id", string="Points of Sale"
@@ -241,6 +250,26 @@ class KktDevice(models.Model):
         ),
     ]
 
+    @api.model
+    def _default_tz(self):
+        return self.env.company.partner_id.tz or DEFAULT_DEVICE_TZ
+
+    @api.constrains("operator_password", "admin_password")
+    def _check_passwords(self):
+        for device in self.sudo():
+            for name in ("operator_password", "admin_password"):
+                if not 0 <= device[name] <= MAX_PASSWORD:
+                    raise ValidationError(
+                        _(
+                            "The %(field)s of cash register %(device)s must be a "
+                            "number from 0 to %(max)s (cashiers 1-28, "
+                            "administrator 29, system administrator 30).",
+                            field=device._fields[name].string,
+                            device=device.name,
+                            max=MAX_PASSWORD,
+                        )
+                    )
+
     def init(self):
         # Shared link state lives outside the ORM table: it is written in short
         # transactions of its own, never in the caller's, so it survives the
@@ -273,12 +302,21 @@ class KktDevice(models.Model):
                 device.shift_age_hours = 0.0
 
     @api.depends_context("lang")
-    @api.depends("fn_warning_codes")
+    @api.depends("fn_warning_codes", "clock_offset")
     def _compute_warnings_text(self):
         for device in self:
             lines = []
             for code in filter(None, (device.fn_warning_codes or "").split(",")):
                 lines.append(str(FN_WARNINGS.get(code, code)))
+            offset = timedelta(seconds=device.clock_offset)
+            if abs(offset) > CLOCK_TOLERANCE:
+                lines.append(
+                    _(
+                        "The KKT clock is %(minutes)s minutes off: check the "
+                        "device time and the device time zone setting.",
+                        minutes=round(offset.total_seconds() / 60),
+                    )
+                )
             device.warnings_text = "\n".join(lines)
 
     @api.depends_context("lang")
@@ -496,9 +534,44 @@ class KktDevice(models.Model):
             self._kkt_notify_pos_now()
             raise failure
         if operation == "status":
-            self.sudo().write(self._kkt_status_values(result))
+            self._kkt_store_status(result)
             self._kkt_notify_pos()
         return result
+
+    def _kkt_store_status(self, status):
+        """Write the status fields that changed, unless another transaction is
+        writing the device row: the next status call refreshes them then.
+
+        Concurrent fiscal jobs of one device all read its status; waiting for
+        each other's row lock would only end in serialization failures.
+        """
+        device = self.sudo()
+        changed = {}
+        for name, value in device._kkt_status_values(status).items():
+            field = device._fields[name]
+            new = field.convert_to_record(field.convert_to_cache(value, device), device)
+            if new != device[name]:
+                changed[name] = value
+        if not changed:
+            return
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute(
+                    "SELECT id FROM kkt_device WHERE id = %s FOR UPDATE NOWAIT",
+                    (self.id,),
+                    log_exceptions=False,
+                )
+                device.write(changed)
+        except (
+            psycopg2.errors.LockNotAvailable,
+            psycopg2.errors.SerializationFailure,
+        ):
+            _logger.info(
+                "KKT %s (id %s): status not stored, another transaction is "
+                "writing the device",
+                self.name,
+                self.id,
+            )
 
     def _kkt_session_call(self, operation, args, kwargs):
         device = self.sudo()

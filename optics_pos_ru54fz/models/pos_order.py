@@ -48,6 +48,12 @@ FISCAL_JOB = "_ru54fz_fiscalise"
 PAID_STATES = ("paid", "done", "invoiced")
 RETRY_STATES = ("failed", "dead_letter", "needs_attention")
 MANAGER_GROUP = "point_of_sale.group_pos_manager"
+# Job states in which the fiscal job of a ``to_send`` order is still coming.
+LIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
+# SQLSTATE classes of a lost or refused database connection (08: connection
+# exception, 53: insufficient resources, 57: operator intervention); psycopg2
+# gives no code at all when the connection itself failed.
+DB_OUTAGE_CLASSES = ("08", "53", "57")
 
 
 class PosOrder(models.Model):
@@ -117,6 +123,40 @@ class PosOrder(models.Model):
         "lost, instead of being printed again.",
     )
 
+    fiscal_retry_allowed = fields.Boolean(
+        compute="_compute_fiscal_retry_allowed",
+        help="The fiscal receipt failed, needs a person, or waits to be sent "
+        "while its fiscal job is no longer queued.",
+    )
+
+    @api.depends("fiscal_state")
+    def _compute_fiscal_retry_allowed(self):
+        to_send = self.filtered(lambda order: order.fiscal_state == "to_send")
+        live_keys = set()
+        if to_send:
+            jobs = (
+                self.env["queue.job"]
+                .sudo()
+                .search_read(
+                    [
+                        (
+                            "identity_key",
+                            "in",
+                            [order._ru54fz_identity_key("fiscal") for order in to_send],
+                        ),
+                        ("state", "in", LIVE_JOB_STATES),
+                    ],
+                    ["identity_key"],
+                )
+            )
+            live_keys = {job["identity_key"] for job in jobs}
+        for order in self:
+            if order.fiscal_state == "to_send":
+                key = order._ru54fz_identity_key("fiscal")
+                order.fiscal_retry_allowed = key not in live_keys
+            else:
+                order.fiscal_retry_allowed = order.fiscal_state in RETRY_STATES
+
     @api.model_create_multi
     def create(self, vals_list):
         return super(
@@ -172,16 +212,17 @@ class PosOrder(models.Model):
         """Queue the fiscal receipt again (managers), keeping the FD search start.
 
         Used on orders in dead letter, failed or needing attention once the cause
-        is fixed; a retry never prints a receipt that the KKT already holds.
+        is fixed, and on orders to send whose fiscal job stopped; a retry never
+        prints a receipt that the KKT already holds.
         """
         if not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(_("Only POS managers can retry fiscal receipts."))
-        orders = self.filtered(lambda order: order.fiscal_state in RETRY_STATES)
+        orders = self.filtered("fiscal_retry_allowed")
         if not orders:
             raise UserError(
                 _(
-                    "Only failed, dead-lettered or blocked fiscal receipts can be "
-                    "retried."
+                    "Only failed, dead-lettered or blocked fiscal receipts, or "
+                    "receipts to send whose fiscal job has stopped, can be retried."
                 )
             )
         for order in orders:
@@ -271,24 +312,37 @@ class PosOrder(models.Model):
         """
         self.ensure_one()
         self.env.flush_all()
+        attempt_counted = False
         try:
             with self._ru54fz_own_transaction() as order:
                 receipt, outcome = order._ru54fz_fiscal_prepare()
             if receipt is not None:
+                attempt_counted = True
                 with self._ru54fz_own_transaction() as order:
                     outcome = order._ru54fz_fiscal_print(receipt)
         except psycopg2.OperationalError as error:
-            if error.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
-                raise
-            # Another transaction changed the order or its KKT meanwhile: try
-            # again soon, without using up one of the order's fiscal attempts.
-            raise RetryableJobError(str(error), seconds=5, ignore_retry=True) from error
+            if error.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                # Another transaction changed the order or its KKT meanwhile:
+                # try again soon, without using up one of the fiscal attempts.
+                raise RetryableJobError(
+                    str(error), seconds=5, ignore_retry=True
+                ) from error
+            if not error.pgcode or error.pgcode[:2] in DB_OUTAGE_CLASSES:
+                # The database was out of reach for a moment: not the order's
+                # fault either.
+                _logger.warning(
+                    "Fiscal receipt of %s: database unavailable: %s", self.name, error
+                )
+                raise RetryableJobError(
+                    str(error), seconds=30, ignore_retry=True
+                ) from error
+            raise
         except psycopg2.Error:
             raise
         except Exception as error:
+            _logger.exception("Fiscal receipt of %s: unexpected error", self.name)
             with self._ru54fz_own_transaction() as order:
-                order._ru54fz_fiscal_record_unexpected(error)
-            raise
+                outcome = order._ru54fz_fiscal_record_unexpected(error, attempt_counted)
         finally:
             self.invalidate_recordset()
         if isinstance(outcome, Exception):
@@ -594,6 +648,15 @@ class PosOrder(models.Model):
         text = self._ru54fz_error_text(error)
         self.write({"fiscal_state": "needs_attention", "fiscal_last_error": text})
         self.message_post(body=_("Fiscal receipt cannot be printed: %s", text))
+        self._ru54fz_schedule_manager_activity(
+            _(
+                "The fiscal receipt of %(order)s cannot be printed: %(error)s Fix "
+                "the order or the settings it uses, then press Retry fiscal "
+                "receipt on the order.",
+                order=self.name,
+                error=text,
+            )
+        )
         _logger.warning("Fiscal receipt of %s needs attention", self.name)
         return text
 
@@ -613,15 +676,23 @@ class PosOrder(models.Model):
         )
         return RetryableJobError(text)
 
-    def _ru54fz_fiscal_record_unexpected(self, error):
-        if self.fiscal_state in ("sent", "needs_attention", "dead_letter"):
-            return
-        self.write(
-            {
-                "fiscal_state": "failed",
-                "fiscal_last_error": _("Unexpected error: %s", error),
-            }
-        )
+    def _ru54fz_fiscal_record_unexpected(self, error, attempt_counted):
+        """Record an attempt that failed with an error the driver did not
+        expect; return the job's result or the exception the job must raise.
+
+        It counts like any failed attempt: retried, then dead-lettered.
+        """
+        skip = self._ru54fz_fiscal_skip_reason()
+        if skip:
+            return skip
+        if not attempt_counted:
+            self.fiscal_attempts += 1
+        text = _("Unexpected error: %s", error)
+        if self.fiscal_attempts >= MAX_FISCAL_ATTEMPTS:
+            self._ru54fz_dead_letter(text)
+            return FailedJobError(text)
+        self.write({"fiscal_state": "failed", "fiscal_last_error": text})
+        return RetryableJobError(text)
 
     def _ru54fz_dead_letter(self, text):
         self.write({"fiscal_state": "dead_letter", "fiscal_last_error": text})
@@ -633,6 +704,16 @@ class PosOrder(models.Model):
             count=self.fiscal_attempts,
             error=text,
         )
+        self._ru54fz_schedule_manager_activity(note)
+        self.message_post(body=note)
+        _logger.error(
+            "Fiscal receipt of %s dead-lettered after %s attempts",
+            self.name,
+            self.fiscal_attempts,
+        )
+
+    def _ru54fz_schedule_manager_activity(self, note):
+        """Give each POS manager of the order's company a to-do with ``note``."""
         managers = self.env.ref(MANAGER_GROUP).users.filtered(
             lambda user: (
                 not user.share and user.active and self.company_id in user.company_ids
@@ -645,12 +726,6 @@ class PosOrder(models.Model):
                 note=note,
                 user_id=user.id,
             )
-        self.message_post(body=note)
-        _logger.error(
-            "Fiscal receipt of %s dead-lettered after %s attempts",
-            self.name,
-            self.fiscal_attempts,
-        )
 
     def _ru54fz_build_receipt(self):
         values = self._ru54fz_receipt_values()
