@@ -22,6 +22,7 @@ from .frames import (
     read_frame2,
 )
 from .trace import answer_hex, request_hex
+from .transport import link_error
 
 _logger = logging.getLogger(__name__)
 
@@ -30,6 +31,10 @@ CONTROL_TIMEOUT = 1.0
 CONTROL_BYTE_TIMEOUTS = 5
 MIN_CONTROL_BYTE_TIMEOUTS = 2
 DRAIN_LIMIT = 1024
+PROTOCOL2_HINT = (
+    " (or it is set to protocol 2: check the protocol setting of the device)",
+    " (или она работает по протоколу 2: проверьте настройку протокола ККТ)",
+)
 
 
 def read_until(transport, wanted, timeout):
@@ -113,7 +118,7 @@ class Link1(Link):
         frame = encode_frame1(payload)
         self._make_idle(timeout)
         if _logger.isEnabledFor(logging.DEBUG):
-            _logger.debug("%s -> %s", self.transport.url, request_hex(payload))
+            _logger.debug("%s -> %s", self.transport.where, request_hex(payload))
         for _attempt in range(self.retries):
             self.transport.discard_input()
             self.transport.write(frame)
@@ -124,10 +129,11 @@ class Link1(Link):
                 continue
             if self._enquire() == ACK:
                 return self._receive_answer(timeout)
-        raise LinkError(
-            f"{self.transport.url}: the device did not accept the frame "
-            f"after {self.retries} tries",
-            f"{self.transport.url}: ККТ не приняла кадр за {self.retries} попыток",
+        raise link_error(
+            self.transport.where,
+            f"the device did not accept the frame after {self.retries} tries"
+            + PROTOCOL2_HINT[0],
+            f"ККТ не приняла кадр за {self.retries} попыток" + PROTOCOL2_HINT[1],
         )
 
     def _make_idle(self, timeout):
@@ -143,12 +149,13 @@ class Link1(Link):
             stale = self._receive_answer(timeout)
             _logger.info(
                 "%s: dropped a pending answer %s",
-                self.transport.url,
+                self.transport.where,
                 stale[:3].hex(" "),
             )
-        raise LinkError(
-            f"{self.transport.url}: the device keeps holding answers",
-            f"{self.transport.url}: ККТ не переходит в режим ожидания команды",
+        raise link_error(
+            self.transport.where,
+            "the device keeps holding answers" + PROTOCOL2_HINT[0],
+            "ККТ не переходит в режим ожидания команды" + PROTOCOL2_HINT[1],
         )
 
     def _enquire(self):
@@ -158,10 +165,10 @@ class Link1(Link):
             reply = self._read_control(self.control_timeout)
             if reply is not None:
                 return reply
-        raise LinkError(
-            f"{self.transport.url}: no answer to ENQ, the device is off or "
-            "disconnected",
-            f"{self.transport.url}: нет ответа на ENQ, ККТ выключена или не подключена",
+        raise link_error(
+            self.transport.where,
+            "no answer to ENQ, the device is off or disconnected" + PROTOCOL2_HINT[0],
+            "нет ответа на ENQ, ККТ выключена или не подключена" + PROTOCOL2_HINT[1],
         )
 
     def _read_control(self, timeout):
@@ -174,8 +181,8 @@ class Link1(Link):
     def _wait_for_stx(self, timeout):
         if read_until(self.transport, (STX,), timeout) is None:
             raise LinkError(
-                f"{self.transport.url}: no answer within {timeout:g} s",
-                f"{self.transport.url}: нет ответа за {timeout:g} с",
+                f"{self.transport.where}: no answer within {timeout:g} s",
+                f"{self.transport.where}: нет ответа за {timeout:g} с",
             )
 
     def _receive_answer(self, timeout):
@@ -185,23 +192,25 @@ class Link1(Link):
                 self._wait_for_stx(timeout)
                 payload = read_frame1(self.transport.read_frame_bytes)
             except LinkError as error:
-                _logger.debug("%s: bad answer: %s", self.transport.url, error)
+                _logger.debug("%s: bad answer: %s", self.transport.where, error)
                 drain(self.transport)
                 self.transport.write(bytes([NAK]))
                 if self._enquire() != ACK:
-                    raise LinkError(
-                        f"{self.transport.url}: the answer was lost and the "
-                        "device does not hold it any more",
-                        f"{self.transport.url}: ответ ККТ потерян",
+                    raise link_error(
+                        self.transport.where,
+                        "the answer was lost and the device does not hold it any "
+                        "more" + PROTOCOL2_HINT[0],
+                        "ответ ККТ потерян" + PROTOCOL2_HINT[1],
                     ) from error
                 continue
             self.transport.write(bytes([ACK]))
             if _logger.isEnabledFor(logging.DEBUG):
-                _logger.debug("%s <- %s", self.transport.url, answer_hex(payload))
+                _logger.debug("%s <- %s", self.transport.where, answer_hex(payload))
             return payload
-        raise LinkError(
-            f"{self.transport.url}: no good answer after {self.retries} tries",
-            f"{self.transport.url}: нет корректного ответа за {self.retries} попыток",
+        raise link_error(
+            self.transport.where,
+            f"no good answer after {self.retries} tries" + PROTOCOL2_HINT[0],
+            f"нет корректного ответа за {self.retries} попыток" + PROTOCOL2_HINT[1],
         )
 
 
@@ -230,7 +239,7 @@ class Link2(Link):
             self.synchronise()
         if _logger.isEnabledFor(logging.DEBUG):
             _logger.debug(
-                "%s -> #%s %s", self.transport.url, self.number, request_hex(payload)
+                "%s -> #%s %s", self.transport.where, self.number, request_hex(payload)
             )
         for _attempt in range(self.retries):
             number = self.number
@@ -239,7 +248,7 @@ class Link2(Link):
             try:
                 answer_number, answer = self._read_packet(timeout)
             except LinkError as error:
-                _logger.debug("%s: bad answer: %s", self.transport.url, error)
+                _logger.debug("%s: bad answer: %s", self.transport.where, error)
                 drain(self.transport)
                 continue
             if answer_number is None:
@@ -248,20 +257,21 @@ class Link2(Link):
                 self.number = (number + 1) % 0x10000
                 if _logger.isEnabledFor(logging.DEBUG):
                     _logger.debug(
-                        "%s <- #%s %s", self.transport.url, number, answer_hex(answer)
+                        "%s <- #%s %s", self.transport.where, number, answer_hex(answer)
                     )
                 return answer
             _logger.info(
                 "%s: packet number %s answered as %s, resynchronising",
-                self.transport.url,
+                self.transport.where,
                 number,
                 answer_number,
             )
             self.number = (answer_number + 1) % 0x10000
         self.number = None
-        raise LinkError(
-            f"{self.transport.url}: no answer after {self.retries} tries",
-            f"{self.transport.url}: нет ответа за {self.retries} попыток",
+        raise link_error(
+            self.transport.where,
+            f"no answer after {self.retries} tries",
+            f"нет ответа за {self.retries} попыток",
         )
 
     def synchronise(self):
@@ -278,18 +288,19 @@ class Link2(Link):
                 continue
             self.number = (last + 1) % 0x10000
             return
-        raise LinkError(
-            f"{self.transport.url}: no answer to a protocol 2 ping, the device is "
-            "off, disconnected or set to protocol 1",
-            f"{self.transport.url}: нет ответа на пинг протокола 2, ККТ выключена, "
-            "не подключена или работает по протоколу 1",
+        raise link_error(
+            self.transport.where,
+            "no answer to a protocol 2 ping, the device is off, disconnected or set "
+            "to protocol 1 (check the protocol setting of the device)",
+            "нет ответа на пинг протокола 2, ККТ выключена, не подключена или "
+            "работает по протоколу 1 (проверьте настройку протокола ККТ)",
         )
 
     def _read_packet(self, timeout):
         if read_until(self.transport, (STX2,), timeout) is None:
             raise LinkError(
-                f"{self.transport.url}: no answer within {timeout:g} s",
-                f"{self.transport.url}: нет ответа за {timeout:g} с",
+                f"{self.transport.where}: no answer within {timeout:g} s",
+                f"{self.transport.where}: нет ответа за {timeout:g} с",
             )
         return read_frame2(self.transport.read_frame_bytes)
 

@@ -37,19 +37,28 @@ def check_url(url, device_name="KKT"):
     kkt.errors.KktError: KKT 1: the port address 'socket://127.0.0.1' needs a host ...
     """
     scheme, sep, rest = str(url or "").partition("://")
-    if not sep:
-        problem = "is empty" if not scheme.strip() else None
-    elif scheme in NETWORK_SCHEMES:
+    problem = None
+    if not scheme.strip():
+        problem = ("is empty", "пуст")
+    elif sep and scheme in NETWORK_SCHEMES:
         match = _HOST_PORT.match(rest)
-        valid = match and 1 <= int(match["port"]) <= 65535
-        problem = None if valid else "needs a host and a port from 1 to 65535"
-    else:
-        problem = None if rest else "names no port"
+        if not (match and 1 <= int(match["port"]) <= 65535):
+            problem = (
+                "needs a host and a port from 1 to 65535",
+                "должен содержать хост и порт от 1 до 65535",
+            )
     if problem:
         raise KktError(
-            f"{device_name}: the port address {url!r} {problem}. Use {URL_FORMS}",
-            f"{device_name}: адрес порта {url!r} указан неверно. Укажите {URL_FORMS}",
+            f"{device_name}: the port address {url!r} {problem[0]}. Use {URL_FORMS}",
+            f"{device_name}: адрес порта {url!r} {problem[1]}. Укажите {URL_FORMS}",
         )
+
+
+def device_where(device_name, url):
+    """How messages name a device: its name with the URL in brackets."""
+    if not device_name or device_name == url:
+        return url
+    return f"{device_name} ({url})"
 
 
 def link_error(where, what, what_ru):
@@ -92,7 +101,7 @@ class Transport:
     def __init__(self, port, url, byte_timeout=DEFAULT_BYTE_TIMEOUT, device_name=""):
         self.port = port
         self.url = url
-        self.where = f"{device_name} ({url})" if device_name else url
+        self.where = device_where(device_name, url)
         self.byte_timeout = byte_timeout
         self.bytes_sent = 0
         self.bytes_received = 0
@@ -111,14 +120,17 @@ class Transport:
         :raises LinkError: when the port cannot be opened.
         """
         check_url(url, device_name or "KKT")
-        where = f"{device_name} ({url})" if device_name else url
+        where = device_where(device_name, url)
         try:
             port = serial.serial_for_url(url, baudrate=baudrate, timeout=byte_timeout)
         except (serial.SerialException, OSError, ValueError) as error:
+            detail = re.sub(
+                rf"^could not open port {re.escape(url)}: ", "", str(error), flags=re.I
+            )
             raise link_error(
                 where,
-                f"cannot open the port: {error}",
-                f"не удалось открыть порт: {error}",
+                f"cannot open the port: {detail}",
+                f"не удалось открыть порт: {detail}",
             ) from error
         _disable_nagle(port)
         return cls(port, url, byte_timeout, device_name)

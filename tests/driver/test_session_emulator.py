@@ -311,7 +311,7 @@ def test_frames_are_logged_in_hex_without_passwords(emulator, session, caplog):
     with caplog.at_level(logging.DEBUG, logger="kkt.link"):
         session.short_status()
     sent = [record.getMessage() for record in caplog.records if "->" in record.msg]
-    assert sent == [f"{session.link.transport.url} -> 10 ** ** ** **"]
+    assert sent == [f"{session.link.transport.where} -> 10 ** ** ** **"]
     assert any("<- 10 00" in record.getMessage() for record in caplog.records)
 
 

@@ -65,7 +65,8 @@ def test_kkt_status_command_prints_text_and_fails_cleanly_without_device():
     assert "shift closed" in done.stdout
     failed = run_kkt_status("socket://127.0.0.1:9")
     assert failed.returncode == 2
-    assert "Cannot open KKT port" in failed.stderr
+    assert "socket://127.0.0.1:9: cannot open the port" in failed.stderr
+    assert "Check the cable, power and network" in failed.stderr
 
 
 class Rfc2217Bridge:

@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 
 from ..errors import KktError
-from ..tlv import parse_tlvs
+from ..tlv import FN_ENCODING, parse_tlvs
 from .codes import (
     E_FN_STATE,
     E_NO_DATA,
@@ -539,7 +539,10 @@ class CommandSet:
             amount = line_amount(price, quantity)
         elif abs(amount * QUANTITY_SCALE - price * quantity) > QUANTITY_SCALE:
             raise CommandError(E_PARAMS)
+        # The name arrives in CP1251 and the FN keeps tag 1030 in CP866: what
+        # has no CP866 form (quotes, dashes, euro) is stored as "?".
         text = name.decode("cp1251", "replace").removeprefix("//")
+        text = text.encode(FN_ENCODING, "replace").decode(FN_ENCODING)
         return Item(
             operation,
             quantity,
