@@ -557,7 +557,7 @@ class KktDevice(models.Model):
         try:
             with self.env.cr.savepoint():
                 self.env.cr.execute(
-                    "SELECT id FROM kkt_device WHERE id = %s FOR UPDATE NOWAIT",
+                    "SELECT id FROM kkt_device WHERE id = %s FOR NO KEY UPDATE NOWAIT",
                     (self.id,),
                     log_exceptions=False,
                 )

@@ -7,4 +7,5 @@ from . import test_kkt_device_breaker
 from . import test_kkt_device_bus
 from . import test_kkt_device_lock
 from . import test_kkt_device_receipts
+from . import test_kkt_device_settings
 from . import test_kkt_device_tour

@@ -140,7 +140,7 @@ class TestKktDeviceActions(KktDeviceCase):
             "danger",
         )
 
-        self.assertIn("Не удалось открыть порт", message)
+        self.assertIn("не удалось открыть порт", message.lower())
 
     def test_status_is_pushed_to_open_pos_sessions_of_linked_configs(self):
         config = self.env["pos.config"].create(

@@ -329,9 +329,11 @@ class PosOrder(models.Model):
                 ) from error
             if not error.pgcode or error.pgcode[:2] in DB_OUTAGE_CLASSES:
                 # The database was out of reach for a moment: not the order's
-                # fault either.
+                # fault either (its name may not be readable now: log its id).
                 _logger.warning(
-                    "Fiscal receipt of %s: database unavailable: %s", self.name, error
+                    "Fiscal receipt of pos.order %s: database unavailable: %s",
+                    self.id,
+                    error,
                 )
                 raise RetryableJobError(
                     str(error), seconds=30, ignore_retry=True

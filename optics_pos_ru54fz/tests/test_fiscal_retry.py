@@ -6,14 +6,19 @@ fiscal job is performed in-process against the running emulator, as the queue
 runner would after each retry delay (the delays themselves are not waited for).
 """
 
-from odoo.exceptions import AccessError
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.optics_kkt_driver.kkt.session import KktSession
 from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import FiscalPipelineCase
+
+POS_ORDER_LOGGER = "odoo.addons.optics_pos_ru54fz.models.pos_order"
 
 
 @tagged("post_install", "-at_install")
@@ -89,6 +94,8 @@ class TestFiscalRetry(FiscalPipelineCase):
         self.assertIn("Line 2 (Old rate item)", order.fiscal_last_error)
         self.assertEqual(order.state, "paid", "the order is kept")
         self.assertFalse(self.documents_with_mark(self.mark(order)))
+        activity = order.activity_ids.filtered(lambda a: a.user_id == self.manager)
+        self.assertIn("Line 2 (Old rate item)", activity.note)
 
     def test_needs_attention_order_prints_after_the_tax_is_fixed(self):
         (order,), trap = self.sync_trapped(self.ui_order([(self.old_rate_item, 1)]))
@@ -109,3 +116,53 @@ class TestFiscalRetry(FiscalPipelineCase):
 
         self.assertEqual(order.fiscal_state, "needs_attention")
         self.assertIn(order.name, order.fiscal_last_error)
+
+    def test_unexpected_driver_error_is_retried_then_dead_lettered(self):
+        # A driver bug, injected: the KKT status read fails with an error that
+        # is no KktError.
+        self.enterContext(
+            patch.object(
+                KktSession,
+                "status",
+                side_effect=OverflowError("can't convert negative int to unsigned"),
+            )
+        )
+        (order,), trap = self.sync_trapped(self.ui_order([(self.book, 1)]))
+        job = self.fiscal_jobs(trap)[0]
+
+        with self.assertLogs(POS_ORDER_LOGGER, "ERROR") as logs:
+            result = self.perform(job)
+        self.assertIn(order.name, logs.output[0])
+        self.assertIsInstance(result, RetryableJobError)
+        self.assertEqual(order.fiscal_state, "failed")
+        self.assertEqual(order.fiscal_attempts, 1)
+        self.assertIn("Unexpected error", order.fiscal_last_error)
+
+        with mute_logger(POS_ORDER_LOGGER):
+            for _attempt in range(18):
+                self.assertIsInstance(self.perform(job), RetryableJobError)
+            self.assertIsInstance(self.perform(job), FailedJobError)
+        self.assertEqual(order.fiscal_state, "dead_letter")
+        self.assertEqual(order.fiscal_attempts, 20)
+        self.assertIn(self.manager, order.activity_ids.user_id)
+
+    def test_retry_requeues_an_order_to_send_whose_job_stopped(self):
+        (order,), _trap = self.sync_trapped(self.ui_order([(self.book, 1)]))
+        order._ru54fz_delay_fiscal_job()
+        self.assertFalse(order.fiscal_retry_allowed)
+        with self.assertRaises(UserError):
+            order.with_user(self.manager).action_ru54fz_retry_fiscal()
+
+        job = self.env["queue.job"].search(
+            [("identity_key", "=", f"ru54fz:fiscal:{order.id}")]
+        )
+        job.write({"state": "failed", "exc_info": "OperationalError"})
+        order.invalidate_recordset(["fiscal_retry_allowed"])
+        self.assertEqual(order.fiscal_state, "to_send")
+        self.assertTrue(order.fiscal_retry_allowed)
+        with trap_jobs() as retry_trap:
+            order.with_user(self.manager).action_ru54fz_retry_fiscal()
+        self.perform(self.fiscal_jobs(retry_trap)[0])
+
+        self.assertEqual(order.fiscal_state, "sent")
+        self.assertEqual(len(self.documents_with_mark(self.mark(order))), 1)
