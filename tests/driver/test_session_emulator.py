@@ -53,12 +53,6 @@ def receipts_with_mark(control, mark):
 
 
 @pytest.fixture
-def emulator():
-    with running_emulator(print_time=0.01) as (url, control):
-        yield url, control
-
-
-@pytest.fixture
 def session(emulator):
     url, _control = emulator
     with KktSession.connect(url, timeout_scale=SCALE, device_name="KKT 1") as kkt:
