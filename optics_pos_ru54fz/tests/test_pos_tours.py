@@ -335,6 +335,7 @@ class TestPosTours(HttpCase):
         self.device.invalidate_recordset()
         self.assertTrue(self.device.shift_open)
         self.assertFalse(self.device.shift_expired)
+        self.assertIn("clock is", self.device.warnings_text)
         self._assert_screenshots(
             server, ["shift_1_payment_refused", "shift_2_new_shift_open"]
         )
