@@ -5,30 +5,16 @@ root.critical, the queue statistics endpoints, and the receipt SMS of a paid
 order through the fake gateway. Waits poll with a deadline;
 nothing asserts on timing."""
 
-import time
-
-import pytest
 import requests
 
 from tests.fake_sms_gateway import FakeSmsGateway
 from tests.harness import paid_order
+from tests.harness.waiting import DEADLINE, wait_for
 
-DEADLINE = 120.0
 METRICS_TOKEN = "e2e-metrics-token"
 SMS_GATEWAY_PORT = 17551
 SMS_TOKEN = "e2e-sms-token"
 PHONE = "+79161234567"
-
-
-def wait_for(what, check, deadline=DEADLINE):
-    """Poll ``check()`` until it returns a true value; fail after ``deadline``."""
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def cron_id(rpc, xml_name):

@@ -6,25 +6,12 @@ jobs to the server's workers, which talk to the KKT emulator over TCP. Waits
 poll the database with a deadline; nothing asserts on timing.
 """
 
-import time
-
 import pytest
 
 from tests.harness import HTTP_WORKER, RpcError, paid_order
+from tests.harness.waiting import wait_for
 
 CLOSE_RECEIPT = 0xFF45
-DEADLINE = 120.0
-
-
-def wait_for(what, check, deadline=DEADLINE):
-    """Poll ``check()`` until it returns a true value; fail after ``deadline``."""
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def read_order(rpc, order_id, *names):
