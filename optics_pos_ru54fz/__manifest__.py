@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "data/queue_job_data.xml",
         "data/mail_template_data.xml",
+        "data/mail_activity_type_data.xml",
         "views/pos_order_views.xml",
         "security/ru54fz_bench_security.xml",
         "security/ru54fz_ops_security.xml",

@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 
 import psycopg2
@@ -15,6 +16,7 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
+from odoo.tools import float_is_zero
 
 from odoo.addons.optics_kkt_driver.kkt.errors import KktError
 from odoo.addons.optics_kkt_driver.kkt.receipt import ReceiptError
@@ -45,9 +47,13 @@ POS_SCREEN_FIELDS = FISCAL_DATA_FIELDS + (
     "fiscal_last_error",
 )
 FISCAL_JOB = "_ru54fz_fiscalise"
+FOLLOW_UP_DAYS_PARAM = "optics_pos_ru54fz.payment_follow_up_days"
+DEFAULT_FOLLOW_UP_DAYS = 7
 PAID_STATES = ("paid", "done", "invoiced")
 RETRY_STATES = ("failed", "dead_letter", "needs_attention")
 MANAGER_GROUP = "point_of_sale.group_pos_manager"
+FISCAL_ACTIVITY = "optics_pos_ru54fz.mail_activity_type_fiscal_receipt"
+TODO_ACTIVITY = "mail.mail_activity_data_todo"
 # Job states in which the fiscal job of a ``to_send`` order is still coming.
 LIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 # SQLSTATE classes of a lost or refused database connection (08: connection
@@ -123,6 +129,14 @@ class PosOrder(models.Model):
         "lost, instead of being printed again.",
     )
 
+    payment_follow_up_date = fields.Date(
+        string="Payment Follow-up",
+        readonly=True,
+        copy=False,
+        help="When the amount the buyer put on the customer account is due: a "
+        "to-do for collecting it was scheduled for this date.",
+    )
+
     fiscal_retry_allowed = fields.Boolean(
         compute="_compute_fiscal_retry_allowed",
         help="The fiscal receipt failed, needs a person, or waits to be sent "
@@ -186,16 +200,25 @@ class PosOrder(models.Model):
         return super()._process_order(order, draft, existing_order)
 
     def _process_saved_order(self, draft):
-        # The invoice is still created here, because the POS screen downloads it
-        # from the sync answer; its PDF and e-mail go to the root.high job.
+        # The invoice is made by the order's root.high job, not during the sync
+        # the cashier waits for; the receipt screen offers it once it is posted.
         result = super(
-            PosOrder, self.with_context(generate_pdf=False)
+            PosOrder, self.with_context(ru54fz_defer_invoice=True)
         )._process_saved_order(draft)
         # Odoo hides errors of action_pos_order_paid during a sync: enqueue here
         # too, outside that guard, so that a paid order never misses its jobs.
         if not draft:
             self._ru54fz_enqueue_jobs()
         return result
+
+    def _generate_pos_order_invoice(self):
+        if self.env.context.get("ru54fz_defer_invoice"):
+            return {}
+        # The confirmation job, the closing of the session and the POS screen's
+        # Invoice button may all invoice one order: one at a time, and a second
+        # one sees the first one's invoice.
+        self._ru54fz_lock_rows()
+        return super()._generate_pos_order_invoice()
 
     def action_pos_order_paid(self):
         self._ru54fz_check_refund_allowed_for_lines(self.lines.refunded_orderline_id)
@@ -236,7 +259,7 @@ class PosOrder(models.Model):
                 }
             )
             order.activity_feedback(
-                ["mail.mail_activity_data_todo"],
+                [FISCAL_ACTIVITY],
                 feedback=_("Fiscal receipt queued again."),
             )
             order.message_post(body=_("Fiscal receipt queued again by a manager."))
@@ -245,9 +268,13 @@ class PosOrder(models.Model):
         return True
 
     def action_ru54fz_open_jobs(self):
-        """Open the queue jobs of the order (fiscal, confirmation, e-mail, SMS)."""
+        """Open the queue jobs of the order (fiscal, invoice, follow-up, e-mail,
+        SMS)."""
         self.ensure_one()
-        keys = [self._ru54fz_identity_key(kind) for kind in ("fiscal", "confirm")]
+        keys = [
+            self._ru54fz_identity_key(kind)
+            for kind in ("fiscal", "confirm", "follow_up")
+        ]
         domain = [
             "|",
             "|",
@@ -352,11 +379,21 @@ class PosOrder(models.Model):
         return outcome
 
     def _ru54fz_confirm_order(self):
-        """Render and send the invoice of an order to invoice (job, root.high).
+        """Invoice an order to invoice, post it with its payments, and send the
+        invoice to the buyer (job, root.high).
 
-        Idempotent: an invoice already sent is not sent again.
+        Idempotent: an order already invoiced (by an earlier run, the closing of
+        its session or the POS screen) is not invoiced again, and an invoice
+        already sent is not sent again.
+
+        :raises FailedJobError: the invoice cannot be made as the order is; the
+            order and the POS managers are told what to fix.
         """
         self.ensure_one()
+        try:
+            self._ru54fz_invoice_waiting_orders()
+        except UserError as error:
+            raise self._ru54fz_invoice_failed(error) from error
         move = self.account_move
         if not move or move.state != "posted" or move.is_move_sent:
             return _("Nothing to send.")
@@ -364,7 +401,48 @@ class PosOrder(models.Model):
         move.with_context(skip_invoice_sync=True)._generate_pdf_and_send_invoice(
             template
         )
-        return _("Invoice %s sent.", move.name)
+        return _("Invoice %s posted and sent.", move.name)
+
+    def _ru54fz_follow_up_payment(self):
+        """Schedule collecting what the buyer put on the customer account
+        (job, root.high).
+
+        The order's salesperson gets a to-do due after the follow-up delay of
+        the settings. Idempotent: scheduled once per order.
+        """
+        self.ensure_one()
+        if self.payment_follow_up_date:
+            return _("Already scheduled for %s.", self.payment_follow_up_date)
+        amount = self._ru54fz_customer_account_amount()
+        if float_is_zero(amount, precision_rounding=self.currency_id.rounding):
+            return _("Nothing on the customer account.")
+        days = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(FOLLOW_UP_DAYS_PARAM, DEFAULT_FOLLOW_UP_DAYS)
+        )
+        due = fields.Date.context_today(self) + timedelta(days=days)
+        note = _(
+            "%(partner)s owes %(amount)s for order %(order)s, paid on the customer "
+            "account. Collect it by %(due)s.",
+            partner=self.partner_id.display_name,
+            amount=self.currency_id.format(amount),
+            order=self.name,
+            due=fields.Date.to_string(due),
+        )
+        salesperson = self.user_id
+        if salesperson.share or not salesperson.active:
+            salesperson = self.env.user
+        self.sudo().activity_schedule(
+            TODO_ACTIVITY,
+            date_deadline=due,
+            summary=_("Collect the customer account payment"),
+            note=note,
+            user_id=salesperson.id,
+        )
+        self.message_post(body=note)
+        self.payment_follow_up_date = due
+        return note
 
     def _ru54fz_send_receipt_email(self, recipient):
         """E-mail the order's receipt, with its fiscal data, to ``recipient`` (job).
@@ -498,16 +576,40 @@ class PosOrder(models.Model):
             device = order.config_id.kkt_device_id
             if device:
                 order.write({"fiscal_state": "to_send", "kkt_device_id": device.id})
-                order._ru54fz_delay_fiscal_job()
+                order._ru54fz_delay_fiscal_job_if_printable()
             else:
                 order.fiscal_state = "not_required"
             if order.to_invoice:
                 order.with_delay(
                     channel="root.high",
                     identity_key=order._ru54fz_identity_key("confirm"),
-                    description=_("Send the invoice of %s", order.name),
+                    description=_("Invoice %s and send the invoice", order.name),
                 )._ru54fz_confirm_order()
-            order._ru54fz_delay_notification_jobs()
+            if order._ru54fz_customer_account_amount() > 0:
+                order.with_delay(
+                    channel="root.high",
+                    identity_key=order._ru54fz_identity_key("follow_up"),
+                    description=_(
+                        "Follow up the customer account payment of %s", order.name
+                    ),
+                )._ru54fz_follow_up_payment()
+            if order.fiscal_state != "needs_attention":
+                order._ru54fz_delay_notification_jobs()
+
+    def _ru54fz_delay_fiscal_job_if_printable(self):
+        """Queue the fiscal job, or mark the order as needing attention when the
+        KKT would refuse its receipt.
+
+        Only orders taken while the POS screen was offline can be refused here:
+        online, the payment screen makes the same check before payment.
+        """
+        self.ensure_one()
+        try:
+            self._ru54fz_build_receipt()
+        except ReceiptError as error:
+            self._ru54fz_fiscal_needs_attention(error)
+            return
+        self._ru54fz_delay_fiscal_job()
 
     def _ru54fz_delay_fiscal_job(self):
         self.ensure_one()
@@ -517,6 +619,8 @@ class PosOrder(models.Model):
             max_retries=MAX_FISCAL_ATTEMPTS,
             description=_("Fiscal receipt of %s", self.name),
         )._ru54fz_fiscalise()
+        # Whether a retry is allowed depends on the job just queued.
+        self.invalidate_recordset(["fiscal_retry_allowed"])
 
     def _ru54fz_delay_notification_jobs(self):
         self.ensure_one()
@@ -714,8 +818,64 @@ class PosOrder(models.Model):
             self.fiscal_attempts,
         )
 
-    def _ru54fz_schedule_manager_activity(self, note):
-        """Give each POS manager of the order's company a to-do with ``note``."""
+    def _ru54fz_invoice_waiting_orders(self):
+        """Invoice the orders to invoice whose invoice was left to their job."""
+        waiting = self.filtered(
+            lambda order: (
+                order.to_invoice and order.state == "paid" and not order.account_move
+            )
+        )
+        if waiting:
+            waiting.with_context(
+                ru54fz_defer_invoice=False, generate_pdf=False
+            )._generate_pos_order_invoice()
+            # The receipt screen offers the posted invoice for download.
+            waiting._ru54fz_notify_pos()
+        return waiting
+
+    def _ru54fz_invoice_failed(self, error):
+        """Tell the order and its managers why it has no invoice; return the
+        exception that ends its confirmation job."""
+        text = _(
+            "The invoice of %(order)s cannot be made: %(error)s Correct the order "
+            "(for example its customer), then press Invoice on it.",
+            order=self.name,
+            error=error.args[0] if error.args else error,
+        )
+        self.message_post(body=text)
+        self._ru54fz_schedule_manager_activity(
+            text, summary=_("Invoice not made"), activity_type=TODO_ACTIVITY
+        )
+        _logger.warning("Invoice of %s not made: %s", self.name, error)
+        return FailedJobError(text)
+
+    def _ru54fz_customer_account_amount(self):
+        """Return what the buyer paid on the customer account (pay later)."""
+        self.ensure_one()
+        return sum(
+            payment.amount
+            for payment in self.payment_ids
+            if payment.payment_method_id.type == "pay_later"
+        )
+
+    def _ru54fz_lock_rows(self):
+        """Lock the orders' rows until the transaction ends and read them again.
+
+        :raises psycopg2.OperationalError: another transaction changed one of
+            them meanwhile (retried by the RPC layer and by queue_job).
+        """
+        if not self.ids:
+            return
+        self.env.cr.execute(
+            "SELECT id FROM pos_order WHERE id IN %s FOR UPDATE", [tuple(self.ids)]
+        )
+        self.invalidate_recordset(["account_move", "state"])
+
+    def _ru54fz_schedule_manager_activity(
+        self, note, summary=None, activity_type=FISCAL_ACTIVITY
+    ):
+        """Give each POS manager of the order's company an activity with ``note``
+        (by default a fiscal receipt one, which Retry closes)."""
         managers = self.env.ref(MANAGER_GROUP).users.filtered(
             lambda user: (
                 not user.share and user.active and self.company_id in user.company_ids
@@ -723,8 +883,8 @@ class PosOrder(models.Model):
         )
         for user in managers:
             self.sudo().activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=_("Fiscal receipt not printed"),
+                activity_type,
+                summary=summary or _("Fiscal receipt not printed"),
                 note=note,
                 user_id=user.id,
             )
@@ -884,13 +1044,12 @@ class PosOrder(models.Model):
         )
 
     def _ru54fz_notify_pos(self):
-        """Push the fiscal data of the orders to the open screens of their POS.
+        """Push the fiscal and invoice data of the orders to the open screens of
+        their POS.
 
         Sent when the data is committed, so a rolled-back job shows nothing.
         """
         for order in self:
-            if order.fiscal_state == "not_required":
-                continue
             payload = order._ru54fz_fiscal_ui_data()
             for session in order.config_id._ru54fz_open_sessions():
                 session._ru54fz_send("RU54FZ_ORDER_FISCAL", payload)
@@ -917,6 +1076,10 @@ class PosOrder(models.Model):
             "datetime": fields.Datetime.to_string(self.fiscal_datetime),
             "qr": self.fiscal_qr or False,
             "error": self.fiscal_last_error or False,
+            "retry_allowed": self.fiscal_retry_allowed,
+            "to_invoice": self.to_invoice,
+            "invoice_id": self.account_move.id or False,
+            "invoice_name": self.account_move.name or False,
         }
 
     def _ru54fz_fiscal_job_running(self):

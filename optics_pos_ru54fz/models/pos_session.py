@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """POS session glue: fiscal data loaded into the screen, bus messages to it,
-and the fiscal check made before the session is closed.
+the fiscal check made before the session is closed, and the invoices still
+left to jobs made when it closes.
 """
 
 from odoo import _, models
@@ -17,8 +18,24 @@ class PosSession(models.Model):
         config["ru54fz"] = self.config_id._ru54fz_pos_ui_data()
         return config
 
+    def _validate_session(
+        self,
+        balancing_account=False,
+        amount_to_balance=0,
+        bank_payment_method_diffs=None,
+    ):
+        # Orders to invoice whose job has not run yet are invoiced now, so that
+        # the closing entry leaves them out as it does for orders invoiced at once.
+        self.order_ids._ru54fz_invoice_waiting_orders()
+        return super()._validate_session(
+            balancing_account=balancing_account,
+            amount_to_balance=amount_to_balance,
+            bank_payment_method_diffs=bank_payment_method_diffs,
+        )
+
     def ru54fz_fiscal_info(self, order_ids):
-        """Return the fiscal data of orders of this session's POS, by order id.
+        """Return the fiscal and invoice data of orders of this session's POS,
+        by order id.
 
         The receipt screen and the order list call it after a sync and when the
         screen comes back online.

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Operations settings of the fiscal pipeline: SMS gateway, device alerts,
-metrics token, trace retention and the job channel verdict."""
+metrics token, trace retention, customer account follow-up and the job channel
+verdict."""
 
 import secrets
 
@@ -46,6 +47,13 @@ class ResConfigSettings(models.TransientModel):
         default=30,
         help="Device I/O traces older than this are removed daily. Fiscal data "
         "on orders is never removed.",
+    )
+    ru54fz_payment_follow_up_days = fields.Integer(
+        string="Collect customer account payments after (days)",
+        config_parameter=PARAM_PREFIX + "payment_follow_up_days",
+        default=7,
+        help="A POS order paid partly or wholly on the customer account gives its "
+        "salesperson a to-do to collect the amount, due this many days later.",
     )
     ru54fz_channel_setup = fields.Char(
         string="Job channels", compute="_compute_ru54fz_channel_check"

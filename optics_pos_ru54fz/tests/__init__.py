@@ -1,4 +1,5 @@
 from . import test_fiscal_notifications
+from . import test_order_confirmation
 from . import test_fiscal_pipeline
 from . import test_fiscal_receipt_builder
 from . import test_fiscal_refund

@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Buyer e-mail and SMS jobs go to root.low, wait for the fiscal data, and are
-sent once per recipient and message; the invoice goes to root.high.
+sent once per recipient and message (the invoice: test_order_confirmation).
 
 How jobs run: syncs trap their jobs; the tests perform them in-process, the
 fiscal job against the running emulator.
@@ -73,23 +73,6 @@ class TestFiscalNotifications(FiscalPipelineCase):
         self.assertEqual(len(mails), 1)
         self.assertEqual(mails.email_to, "buyer@example.com")
         self.assertIn(str(order.fiscal_fd_number), mails.body_html)
-
-    def test_order_to_invoice_sends_its_invoice_from_root_high(self):
-        partner = self.env["res.partner"].create(
-            {"name": "Invoiced buyer", "email": "invoiced@example.com"}
-        )
-        ui_order = self.ui_order([(self.book, 1)])
-        ui_order["data"].update(partner_id=partner.id, to_invoice=True)
-        ui_order["to_invoice"] = True
-
-        (order,), trap = self.sync_trapped(ui_order)
-
-        self.assertTrue(order.account_move)
-        self.assertFalse(order.account_move.is_move_sent)
-        self.assertEqual(self.channels(trap, "_ru54fz_confirm_order"), {"root.high"})
-        (confirm_job,) = self.jobs(trap, "_ru54fz_confirm_order")
-        self.perform(confirm_job)
-        self.assertTrue(order.account_move.is_move_sent)
 
     def test_receipt_sms_goes_through_the_gateway_once(self):
         gateway = self.start_fake_sms_gateway()

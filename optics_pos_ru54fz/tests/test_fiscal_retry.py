@@ -82,31 +82,53 @@ class TestFiscalRetry(FiscalPipelineCase):
         self.assertEqual(len(self.documents_with_mark(self.mark(order))), 1)
         self.device._kkt_call("close_shift")
 
-    def test_tax_without_kkt_code_needs_attention_and_is_never_retried(self):
+    def test_order_synced_with_a_tax_without_kkt_code_needs_attention_at_once(self):
+        # As an order taken while the POS screen was offline arrives: the
+        # payment screen's check could not refuse it.
         (order,), trap = self.sync_trapped(
-            self.ui_order([(self.book, 1), (self.old_rate_item, 2)])
+            self.ui_order(
+                [(self.book, 1), (self.old_rate_item, 2)], contact="buyer@example.com"
+            )
         )
 
-        result = self.perform(self.fiscal_jobs(trap)[0])
-
-        self.assertNotIsInstance(result, Exception)
+        self.assertEqual(trap.enqueued_jobs, [], "no fiscal job, no e-mail")
         self.assertEqual(order.fiscal_state, "needs_attention")
         self.assertIn("Line 2 (Old rate item)", order.fiscal_last_error)
         self.assertEqual(order.state, "paid", "the order is kept")
+        self.assertTrue(order.fiscal_retry_allowed)
         self.assertFalse(self.documents_with_mark(self.mark(order)))
         activity = order.activity_ids.filtered(lambda a: a.user_id == self.manager)
         self.assertIn("Line 2 (Old rate item)", activity.note)
 
+    def test_order_whose_tax_loses_its_kkt_code_before_the_job_needs_attention(self):
+        (order,), trap = self.sync_trapped(self.ui_order([(self.book, 1)]))
+        self.tax_10.kkt_tax_code = False
+
+        result = self.perform(self.fiscal_jobs(trap)[0])
+
+        self.assertNotIsInstance(result, Exception, "never retried")
+        self.assertEqual(order.fiscal_state, "needs_attention")
+        self.assertIn("Line 1 (Book)", order.fiscal_last_error)
+        self.assertFalse(self.documents_with_mark(self.mark(order)))
+
     def test_needs_attention_order_prints_after_the_tax_is_fixed(self):
-        (order,), trap = self.sync_trapped(self.ui_order([(self.old_rate_item, 1)]))
-        self.perform(self.fiscal_jobs(trap)[0])
+        (order,), _trap = self.sync_trapped(
+            self.ui_order([(self.old_rate_item, 1)], contact="buyer@example.com")
+        )
         self.tax_18.kkt_tax_code = "vat20"
 
         with trap_jobs() as retry_trap:
             order.with_user(self.manager).action_ru54fz_retry_fiscal()
+        self.assertEqual(
+            {job.method_name for job in retry_trap.enqueued_jobs},
+            {"_ru54fz_fiscalise", "_ru54fz_send_receipt_email"},
+        )
         self.perform(self.fiscal_jobs(retry_trap)[0])
 
         self.assertEqual(order.fiscal_state, "sent")
+        self.assertFalse(
+            order.activity_ids.filtered(lambda a: a.user_id == self.manager)
+        )
 
     def test_order_left_without_kkt_needs_attention(self):
         (order,), trap = self.sync_trapped(self.ui_order([(self.book, 1)]))

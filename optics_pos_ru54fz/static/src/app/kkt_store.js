@@ -33,10 +33,10 @@ patch(PosStore.prototype, {
     ru54fzSetFiscal(data) {
         this.ru54fzFiscal[data.id] = data;
     },
-    /** Fetch the fiscal data of synced orders, by their server ids. */
+    /** Fetch the fiscal and invoice data of synced orders, by their server ids. */
     async ru54fzLoadFiscal(orderIds) {
         const ids = orderIds.filter(Boolean);
-        if (!this.ru54fzEnabled || !ids.length) {
+        if (!ids.length) {
             return;
         }
         const result = await this.orm.silent.call(

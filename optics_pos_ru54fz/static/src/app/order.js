@@ -89,6 +89,23 @@ patch(Order.prototype, {
         }
         return false;
     },
+    /**
+     * The invoice of an order to invoice: ``on_hold`` until the order reaches the
+     * server, ``waiting`` until its job has posted it, then ``ready``.
+     */
+    get ru54fzInvoice() {
+        if (!this.is_to_invoice() || !(this.finalized || this.locked)) {
+            return false;
+        }
+        const data = this.server_id && this.pos.ru54fzFiscal[this.server_id];
+        if (!this.server_id) {
+            return { state: "on_hold" };
+        }
+        if (!data || !data.invoice_id) {
+            return { state: "waiting" };
+        }
+        return { state: "ready", id: data.invoice_id, name: data.invoice_name };
+    },
     export_for_printing() {
         const result = super.export_for_printing(...arguments);
         const fiscal = this.ru54fzFiscal;

@@ -46,7 +46,7 @@ export class FiscalStatus extends Component {
         );
     }
     get canRetry() {
-        return this.pos.ru54fzCanManage && ["failed", "dead_letter"].includes(this.fiscal.state);
+        return this.pos.ru54fzCanManage && Boolean(this.fiscal.retry_allowed);
     }
     get qrSrc() {
         return qrCodeSrc(this.fiscal.qr, { size: 150 });

@@ -1,7 +1,8 @@
 /** @odoo-module */
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-// The payment screen takes the buyer contact for the electronic receipt and
-// refuses orders the cash register would reject, before payment is final.
+// The payment screen takes the buyer contact for the electronic receipt,
+// refuses orders the cash register would reject, before payment is final, and
+// leaves the invoice to the receipt screen.
 
 import { useState } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
@@ -44,6 +45,11 @@ patch(PaymentScreen.prototype, {
             return false;
         }
         return this._ru54fzCheckFiscalPayload();
+    },
+    shouldDownloadInvoice() {
+        // The invoice is made by a job after the sync: the receipt screen offers
+        // it for download once it is posted.
+        return false;
     },
     async _ru54fzCheckFiscalPayload() {
         let messages;
