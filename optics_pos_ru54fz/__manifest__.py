@@ -2,7 +2,7 @@
 {
     "name": "POS Fiscal Receipts for Russia (54-FZ)",
     "summary": "Fiscalise every paid POS order on a KKT through isolated job channels",
-    "version": "17.0.1.0.0",
+    "version": "17.0.1.1.0",
     "category": "Sales/Point of Sale",
     "license": "LGPL-3",
     "author": "Optics KKT team",

@@ -65,6 +65,10 @@ RECEIPT_SALE_RETURN = 2
 
 UNKNOWN_SUM = b"\xff" * 5
 PAYMENT_SLOTS = 16
+# Indexes of the FF45 payment sums: #1 cash, #2 electronic, #15 credit.
+PAYMENT_CASH = 0
+PAYMENT_ELECTRONIC = 1
+PAYMENT_CREDIT = 14
 TAX_SLOTS = 6
 MAX_TLV_BLOCK = 250
 MAX_CLOSE_TEXT = 64
@@ -529,18 +533,25 @@ ff ff ff ff ff cb 01 04 01 4c 65 6e 73'
     return request(OPERATION_V2, password, params)
 
 
-def close_receipt_v2(password, cash, electronic, tax_system, rounding=0, text=""):
+def close_receipt_v2(
+    password, cash, electronic, tax_system, rounding=0, text="", credit=0
+):
     """FF45 request: close the receipt with its payments and tax system.
 
-    Layout: password(4), 16 payment sums(5 each: #1 cash, #2 electronic, the
-    rest zero here), rounding to the rouble in kopecks(1), 6 tax sums(5 each,
-    zero: the device computes them), tax system bit(1), text(up to 64 bytes).
+    Layout: password(4), 16 payment sums(5 each: #1 cash, #2 electronic, #15
+    postpayment or credit (tag 1216), the rest zero here), rounding to the
+    rouble in kopecks(1), 6 tax sums(5 each, zero: the device computes them),
+    tax system bit(1), text(up to 64 bytes).
 
     >>> payload = close_receipt_v2(30, 100, 200, 0x01)
     >>> len(payload), payload[6:16].hex(" "), payload[-1]
     (118, '64 00 00 00 00 c8 00 00 00 00', 1)
+    >>> close_receipt_v2(30, 0, 0, 0x01, credit=300)[76:81].hex(" ")
+    '2c 01 00 00 00'
     """
-    sums = [cash, electronic] + [0] * (PAYMENT_SLOTS - 2)
+    sums = [0] * PAYMENT_SLOTS
+    sums[PAYMENT_CASH], sums[PAYMENT_ELECTRONIC] = cash, electronic
+    sums[PAYMENT_CREDIT] = credit
     params = b"".join(value.to_bytes(5, "little") for value in sums)
     params += bytes([rounding]) + bytes(5 * TAX_SLOTS) + bytes([tax_system])
     params += text.encode(TEXT_ENCODING)[:MAX_CLOSE_TEXT]

@@ -42,6 +42,8 @@ TAX_SYSTEMS = {
 }
 
 PAYMENT_METHODS = range(1, 8)  # tag 1214: 1 full prepayment ... 4 full payment ...
+# Tag 1214 values of an item handed over on credit: 5 partly paid, 6 not paid.
+CREDIT_METHODS = (5, 6)
 PAYMENT_SUBJECTS = range(1, 34)  # tag 1212: 1 goods, 3 work, 4 service ...
 MAX_NAME_BYTES = 128
 MAX_CONTACT = 64
@@ -87,6 +89,10 @@ def _is_kopecks(value):
 class Receipt:
     """A sale or a sale return with its lines and payments.
 
+    ``cash`` (tag 1031), ``electronic`` (tag 1081) and ``credit`` (tag 1216, the
+    part the buyer pays later) are in kopecks. A receipt with a credit sum must
+    have its lines on credit (payment method 5 or 6) and the other way round.
+
     ``mark`` is written into tag 1192 and lets the driver find the receipt in
     the FN again, so that a retry never prints it twice. ``rounding`` is the
     part of the total under one rouble (in kopecks) the buyer is let off; the
@@ -102,6 +108,7 @@ class Receipt:
     operation: int = SALE
     cash: int = 0
     electronic: int = 0
+    credit: int = 0
     tax_system: str = "osn"
     buyer_contact: str = ""
     cashier_name: str = ""
@@ -120,8 +127,13 @@ class Receipt:
 
     @property
     def paid(self):
-        """Cash plus electronic payments, in kopecks."""
-        return self.cash + self.electronic
+        """Cash, electronic and credit payments together, in kopecks."""
+        return self.cash + self.electronic + self.credit
+
+    @property
+    def non_cash(self):
+        """Electronic and credit payments, which give no change, in kopecks."""
+        return self.electronic + self.credit
 
     def validate(self):
         """Raise :class:`ReceiptError` naming the first thing the device would refuse.
@@ -137,6 +149,16 @@ class Receipt:
         ...
         kkt.receipt.ReceiptError: Receipt m1, line 1 (Frame): line sum 35.00 is not \
 price 10.00 x quantity 3
+
+        A sale on the buyer's account carries the credit sum and lines on credit:
+
+        >>> on_credit = ReceiptLine("Lens", 150000, 2, 300000, "vat22", 6)
+        >>> Receipt([on_credit], mark="m2", credit=300000).validate()
+        >>> Receipt([line], mark="m3", credit=300000).validate()
+        Traceback (most recent call last):
+        ...
+        kkt.receipt.ReceiptError: Receipt m3: credit 3000.00 is on the receipt but \
+no line is sold on credit (payment method, tag 1214, 5 or 6)
         """
         self.normalise()
         self._validate_header()
@@ -145,6 +167,7 @@ price 10.00 x quantity 3
         for index, line in enumerate(self.lines, start=1):
             self._validate_line(index, line)
         self._validate_payments()
+        self._validate_credit()
 
     def normalise(self):
         """Make the cashier name and the item names plain for the FN; idempotent."""
@@ -307,20 +330,21 @@ price 10.00 x quantity 3
             )
 
     def _validate_payments(self):
-        sums = (self.cash, self.electronic, self.rounding)
+        sums = (self.cash, self.electronic, self.credit, self.rounding)
         if not all(_is_kopecks(value) for value in sums):
             self._fail(
-                "cash, electronic payment and rounding must be integer numbers of "
-                f"kopecks (got {self.cash!r}, {self.electronic!r}, {self.rounding!r})",
-                "наличные, безналичная оплата и округление должны быть целым числом "
-                f"копеек (получено {self.cash!r}, {self.electronic!r}, "
-                f"{self.rounding!r})",
+                "cash, electronic payment, credit and rounding must be integer "
+                f"numbers of kopecks (got {self.cash!r}, {self.electronic!r}, "
+                f"{self.credit!r}, {self.rounding!r})",
+                "наличные, безналичная оплата, кредит и округление должны быть "
+                f"целым числом копеек (получено {self.cash!r}, {self.electronic!r}, "
+                f"{self.credit!r}, {self.rounding!r})",
             )
-        if self.cash < 0 or self.electronic < 0:
+        if min(self.cash, self.electronic, self.credit) < 0:
             self._fail(
                 "payments must not be negative", "оплаты не могут быть отрицательными"
             )
-        if max(self.cash, self.electronic) > MAX_LINE_AMOUNT:
+        if max(self.cash, self.electronic, self.credit) > MAX_LINE_AMOUNT:
             self._fail(
                 f"a payment exceeds the device limit of {MAX_LINE_AMOUNT / 100:.2f}; "
                 "check the payment amounts",
@@ -343,12 +367,14 @@ price 10.00 x quantity 3
                 f"округление {self.rounding} коп. должно быть от 0 до "
                 f"{MAX_ROUNDING} и меньше итога",
             )
-        if self.electronic > self.due:
+        if self.non_cash > self.due:
             self._fail(
-                f"electronic payment {self.electronic / 100:.2f} exceeds the total "
-                f"due {self.due / 100:.2f}",
-                f"безналичная оплата {self.electronic / 100:.2f} больше суммы к "
-                f"оплате {self.due / 100:.2f}",
+                f"non-cash payment {self.non_cash / 100:.2f} (electronic "
+                f"{self.electronic / 100:.2f}, credit {self.credit / 100:.2f}) "
+                f"exceeds the total due {self.due / 100:.2f}",
+                f"безналичная оплата и кредит {self.non_cash / 100:.2f} "
+                f"(безналичными {self.electronic / 100:.2f}, в кредит "
+                f"{self.credit / 100:.2f}) больше суммы к оплате {self.due / 100:.2f}",
             )
         if self.paid < self.due:
             self._fail(
@@ -356,4 +382,39 @@ price 10.00 x quantity 3
                 f"{self.due / 100:.2f}",
                 f"сумма оплат {self.paid / 100:.2f} меньше суммы к оплате "
                 f"{self.due / 100:.2f}",
+            )
+
+    def _validate_credit(self):
+        """Refuse a credit sum without lines on credit, and lines on credit
+        without a credit sum or with less than it."""
+        on_credit = [
+            (index, line)
+            for index, line in enumerate(self.lines, start=1)
+            if line.payment_method in CREDIT_METHODS
+        ]
+        if self.credit and not on_credit:
+            self._fail(
+                f"credit {self.credit / 100:.2f} is on the receipt but no line is "
+                "sold on credit (payment method, tag 1214, 5 or 6)",
+                f"в чеке есть сумма в кредит {self.credit / 100:.2f}, но ни одна "
+                "строка не продана в кредит (способ расчёта, тег 1214, 5 или 6)",
+            )
+        if on_credit and not self.credit:
+            index, line = on_credit[0]
+            raise ReceiptError(
+                f"Receipt {self.mark}, line {index} ({line.name}): payment method "
+                f"(tag 1214) {line.payment_method} puts the line on credit but the "
+                "receipt has no credit sum (tag 1216)",
+                f"Чек {self.mark}, строка {index} ({line.name}): способ расчёта "
+                f"(тег 1214) {line.payment_method} означает продажу в кредит, но в "
+                "чеке нет суммы в кредит (тег 1216)",
+            )
+        credit_lines = sum(line.amount for _index, line in on_credit)
+        if self.credit > credit_lines:
+            self._fail(
+                f"credit {self.credit / 100:.2f} exceeds the {credit_lines / 100:.2f} "
+                "of the lines sold on credit (payment method, tag 1214, 5 or 6)",
+                f"сумма в кредит {self.credit / 100:.2f} больше суммы "
+                f"{credit_lines / 100:.2f} строк, проданных в кредит (способ "
+                "расчёта, тег 1214, 5 или 6)",
             )

@@ -559,6 +559,7 @@ class KktSession:
                         receipt.electronic,
                         TAX_SYSTEMS[receipt.tax_system],
                         rounding=receipt.rounding,
+                        credit=receipt.credit,
                     ),
                 )
             )
@@ -773,6 +774,7 @@ def _describe(receipt):
         "tax_system": receipt.tax_system,
         "cash": receipt.cash,
         "electronic": receipt.electronic,
+        "credit": receipt.credit,
         "total": receipt.total,
         "rounding": receipt.rounding,
         "buyer_contact_sent": bool(receipt.buyer_contact),

@@ -3,6 +3,7 @@
 
 Discounts and payment rounding are spread into the line prices, so that every
 line sum is its price times its quantity and the receipt total is what was paid.
+What is paid with a customer account is the receipt's credit (tag 1216).
 """
 
 import re
@@ -26,6 +27,11 @@ from .account_tax import PREPAYMENT_CODES
 
 # Payment methods of tag 1214 that are prepayments: full, partial, advance.
 PREPAYMENT_METHODS = (1, 2, 3)
+FULL_PAYMENT = 4
+# Tag 1214 of lines sold on credit: partly paid now, or not paid at all.
+PARTIAL_CREDIT = 5
+ON_CREDIT = 6
+CREDIT_METHODS = (PARTIAL_CREDIT, ON_CREDIT)
 _PHONE_DIGITS = re.compile(r"\D")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REFERENCE_TAIL = re.compile(r"[0-9][0-9-]*$")
@@ -141,6 +147,9 @@ class FiscalReceiptBuilder(models.AbstractModel):
         amount in kopecks), ``buyer_contact``, ``cashier_name`` and
         ``tax_system``.
 
+        With a credit payment every line is on credit (tag 1214): 6 when the
+        whole order is on the customer's account, 5 when part is paid now.
+
         :raises ReceiptError: naming the line, when the device would refuse it.
         """
         operation = self._operation(values["lines"])
@@ -148,14 +157,22 @@ class FiscalReceiptBuilder(models.AbstractModel):
         items, adjustments = self._partition(values["lines"], sign)
         for adjustment in adjustments:
             self._apply_adjustment(items, adjustment["amount"], adjustment["tax"])
-        cash, electronic = self._payment_sums(values["payments"], sign)
-        self._apply_payment_difference(items, cash, electronic)
+        cash, electronic, credit = self._payment_sums(values["payments"], sign)
+        self._apply_payment_difference(items, cash, electronic + credit)
+        due = sum(item["amount"] for item in items)
         receipt = Receipt(
-            lines=[piece for item in items for piece in self._pieces(item)],
+            lines=[
+                piece
+                for item in items
+                for piece in self._pieces(
+                    item, self._item_payment_method(item, credit, due)
+                )
+            ],
             mark=values["mark"],
             operation=operation,
             cash=cash,
             electronic=electronic,
+            credit=credit,
             tax_system=values["tax_system"],
             buyer_contact=values["buyer_contact"],
             cashier_name=(values["cashier_name"] or "")[:MAX_CASHIER],
@@ -261,25 +278,25 @@ class FiscalReceiptBuilder(models.AbstractModel):
 
     @api.model
     def _payment_sums(self, payments, sign):
-        cash = electronic = 0
+        """Return ``(cash, electronic, credit)`` in kopecks, by payment kind."""
+        sums = {"cash": 0, "electronic": 0, "credit": 0}
         for method, amount in payments:
-            if method.kkt_payment_kind == "cash":
-                cash += amount * sign
-            else:
-                electronic += amount * sign
-        return cash, electronic
+            kind = method.kkt_payment_kind
+            sums[kind if kind in sums else "electronic"] += amount * sign
+        return sums["cash"], sums["electronic"], sums["credit"]
 
     @api.model
-    def _apply_payment_difference(self, items, cash, electronic):
+    def _apply_payment_difference(self, items, cash, non_cash):
         """Make the receipt total match the payments when rounding made them differ.
 
-        Cash paid above the total stays: the KKT prints it as change.
+        ``non_cash`` is the electronic and credit payments together. Cash paid
+        above the total stays: the KKT prints it as change.
         """
         total = sum(item["amount"] for item in items)
-        if cash + electronic < total:
-            target = cash + electronic
-        elif electronic > total:
-            target = electronic
+        if cash + non_cash < total:
+            target = cash + non_cash
+        elif non_cash > total:
+            target = non_cash
         else:
             return
         shares = spread(target - total, [item["amount"] for item in items])
@@ -287,7 +304,51 @@ class FiscalReceiptBuilder(models.AbstractModel):
             item["amount"] += share
 
     @api.model
-    def _pieces(self, item):
+    def _item_payment_method(self, item, credit, due):
+        """Return the item's tag 1214: the product's, or on credit with a credit.
+
+        :raises ReceiptError: when the product is sold as a prepayment or as a
+            credit payment and part of the order is on the customer's account,
+            or when the product is sold on credit and nothing is.
+        """
+        product = item["product"]
+        method = int(product.kkt_payment_method or FULL_PAYMENT)
+        if credit and method not in (FULL_PAYMENT, *CREDIT_METHODS):
+            raise ReceiptError(
+                _(
+                    "Line %(line)s (%(product)s) is sold with the fiscal payment "
+                    'method "%(method)s", which cannot be put on a customer '
+                    "account. Take the payment by another method, or set the "
+                    "product's Fiscal Payment Method to Full payment.",
+                    line=item["index"],
+                    product=item["name"],
+                    method=self._payment_method_label(product),
+                )
+            )
+        if not credit and method in CREDIT_METHODS:
+            raise ReceiptError(
+                _(
+                    "Line %(line)s (%(product)s) is sold on credit (fiscal payment "
+                    'method "%(method)s") but nothing is paid with a customer '
+                    "account. Take part of the payment with the customer account, "
+                    "or set the product's Fiscal Payment Method to Full payment.",
+                    line=item["index"],
+                    product=item["name"],
+                    method=self._payment_method_label(product),
+                )
+            )
+        if not credit:
+            return method
+        return ON_CREDIT if credit >= due else PARTIAL_CREDIT
+
+    @api.model
+    def _payment_method_label(self, product):
+        field = product._fields["kkt_payment_method"]
+        labels = dict(field._description_selection(self.env))
+        return labels.get(product.kkt_payment_method, product.kkt_payment_method)
+
+    @api.model
+    def _pieces(self, item, payment_method):
         pieces = split_line(item["amount"], item["quantity"])
         if pieces is None:
             raise ReceiptError(
@@ -302,7 +363,6 @@ class FiscalReceiptBuilder(models.AbstractModel):
                 )
             )
         product = item["product"]
-        payment_method = int(product.kkt_payment_method or 4)
         tax = item["tax"]
         if payment_method in PREPAYMENT_METHODS:
             tax = PREPAYMENT_CODES.get(tax, tax)

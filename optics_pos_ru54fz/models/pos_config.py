@@ -23,8 +23,11 @@ class PosConfig(models.Model):
         }
 
     def _ru54fz_open_sessions(self):
+        """Return the open sessions whose screen has loaded (has a bus token):
+        the ones a bus message can reach."""
         return self.session_ids.filtered(
             lambda session: (
                 session.state in ("opening_control", "opened", "closing_control")
+                and session.access_token
             )
         )

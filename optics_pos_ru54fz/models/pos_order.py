@@ -47,6 +47,8 @@ POS_SCREEN_FIELDS = FISCAL_DATA_FIELDS + (
     "fiscal_last_error",
 )
 FISCAL_JOB = "_ru54fz_fiscalise"
+# Orders whose screens are told of their new data when the transaction commits.
+NOTIFY_KEY = "optics_pos_ru54fz.notify_order_ids"
 FOLLOW_UP_DAYS_PARAM = "optics_pos_ru54fz.payment_follow_up_days"
 DEFAULT_FOLLOW_UP_DAYS = 7
 PAID_STATES = ("paid", "done", "invoiced")
@@ -1047,9 +1049,19 @@ class PosOrder(models.Model):
         """Push the fiscal and invoice data of the orders to the open screens of
         their POS.
 
-        Sent when the data is committed, so a rolled-back job shows nothing.
+        The data is read just before the transaction commits, so the screens
+        see what is committed (a posted invoice's name, a job queued later in
+        the transaction), and a rolled-back job shows nothing.
         """
-        for order in self:
+        pending = self.env.cr.precommit.data
+        if NOTIFY_KEY not in pending:
+            pending[NOTIFY_KEY] = set()
+            self.env.cr.precommit.add(self._ru54fz_send_pos_notifications)
+        pending[NOTIFY_KEY].update(self.ids)
+
+    def _ru54fz_send_pos_notifications(self):
+        order_ids = self.env.cr.precommit.data.pop(NOTIFY_KEY, set())
+        for order in self.browse(sorted(order_ids)).exists():
             payload = order._ru54fz_fiscal_ui_data()
             for session in order.config_id._ru54fz_open_sessions():
                 session._ru54fz_send("RU54FZ_ORDER_FISCAL", payload)

@@ -15,6 +15,12 @@ from .fiscal_receipt_builder import to_kopecks
 TAG_OPERATION = 1054
 TAG_CASH = 1031
 TAG_ELECTRONIC = 1081
+TAG_CREDIT = 1216
+PAYMENT_TAGS = (
+    (TAG_CASH, "cash"),
+    (TAG_ELECTRONIC, "electronic"),
+    (TAG_CREDIT, "credit"),
+)
 TAG_ITEM = 1059
 TAG_ITEM_AMOUNT = 1043
 TAG_ITEM_VAT = 1199
@@ -40,18 +46,23 @@ def totals_from_document(tlvs):
     """Signed totals of one FN receipt document, in kopecks.
 
     Keys are ``("vat", code)`` for item sums per VAT rate and ``("payment",
-    "cash"|"electronic")``; a return receipt counts negative.
+    "cash"|"electronic"|"credit")``, credit being what the customer pays later
+    (tag 1216); a return receipt counts negative.
 
     >>> from odoo.addons.optics_kkt_driver.kkt.tlv import tlv_stlv, tlv_uint, tlv_vln
     >>> item = tlv_stlv(1059, [tlv_vln(1043, 12200), tlv_uint(1199, 11, 1)])
     >>> document = [tlv_uint(1054, 2, 1), tlv_vln(1031, 12200), item]
     >>> sorted(totals_from_document(parse_tlvs(b"".join(document))).items())
     [(('payment', 'cash'), -12200), (('vat', 'vat22'), -12200)]
+    >>> on_credit = [tlv_vln(1031, 2200), tlv_vln(1216, 10000), item]
+    >>> sorted(totals_from_document(parse_tlvs(b"".join(on_credit))).items())
+    [(('payment', 'cash'), 2200), (('payment', 'credit'), 10000), \
+(('vat', 'vat22'), 12200)]
     """
     values = dict(tlvs)
     sign = -1 if parse_vln(values.get(TAG_OPERATION, b"\x01")) == REFUND else 1
     totals = Counter()
-    for tag, kind in ((TAG_CASH, "cash"), (TAG_ELECTRONIC, "electronic")):
+    for tag, kind in PAYMENT_TAGS:
         if tag in values:
             totals[("payment", kind)] += sign * parse_vln(values[tag])
     for tag, value in tlvs:
@@ -79,7 +90,7 @@ def totals_from_request(request):
         return None
     sign = -1 if request.get("operation") == REFUND else 1
     totals = Counter()
-    for kind in ("cash", "electronic"):
+    for _tag, kind in PAYMENT_TAGS:
         if request.get(kind):
             totals[("payment", kind)] += sign * int(request[kind])
     for line in request["lines"]:

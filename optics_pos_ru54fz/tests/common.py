@@ -89,6 +89,8 @@ class FiscalPipelineCase(TransactionCase):
         cls.card = cls.config.payment_method_ids - cls.cash
         cls.config.open_ui()
         cls.session = cls.config.current_session_id
+        # As the POS screen does when it loads: its bus channel needs the token.
+        cls.session._ensure_access_token()
         cls.manager = cls.env["res.users"].create(
             {
                 "name": "POS Manager (test)",

@@ -39,6 +39,7 @@ _logger = logging.getLogger(__name__)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 STEP_PREFIX = "ru54fz-tour-step:"
 FISCAL_JOB = "_ru54fz_fiscalise"
+CONFIRM_JOB = "_ru54fz_confirm_order"
 X_REPORT = 0x40
 Z_REPORT = 0x41
 BUYER_CONTACT_TAG = 1008
@@ -203,15 +204,19 @@ class TestPosTours(HttpCase):
         return server
 
     def _perform_fiscal_jobs(self):
-        """Perform the pending fiscal jobs like the job runner's controller:
-        done, or postponed and pending again when the job asks for a retry."""
+        self._perform_jobs(FISCAL_JOB)
+
+    def _perform_jobs(self, method):
+        """Perform the pending jobs of ``method`` like the job runner's
+        controller: done, or postponed and pending again when the job asks for
+        a retry."""
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             records = env["queue.job"].search(
-                [("method_name", "=", FISCAL_JOB), ("state", "=", "pending")]
+                [("method_name", "=", method), ("state", "=", "pending")]
             )
             if not records:
-                raise AssertionError("The tour's order enqueued no fiscal job.")
+                raise AssertionError(f"The tour enqueued no {method} job.")
             for record in records:
                 job = Job.load(env, record.uuid)
                 job.set_started()
@@ -417,4 +422,50 @@ class TestPosTours(HttpCase):
                 "xreport_2_x_report_printed",
                 "xreport_3_closing_warns_pending",
             ],
+        )
+
+    def test_invoice_is_made_in_the_background_and_offered_when_posted(self):
+        buyer = self.env["res.partner"].create(
+            {"name": "Tour Invoice Buyer", "email": "tour.buyer@example.com"}
+        )
+
+        server = self._start_tour(
+            "ru54fz_invoice_in_background",
+            {"confirm_orders": lambda: self._perform_jobs(CONFIRM_JOB)},
+        )
+
+        order = self.env["pos.order"].search(
+            [("session_id", "=", self.pos_session.id)], order="id desc", limit=1
+        )
+        self.assertEqual(order.partner_id, buyer)
+        self.assertEqual(order.account_move.state, "posted")
+        self.assertTrue(order.account_move.is_move_sent)
+        job = self.env["queue.job"].search(
+            [("identity_key", "=", f"ru54fz:confirm:{order.id}")]
+        )
+        self.assertEqual(job.state, "done", "the job made the invoice")
+        self.assertEqual(job.channel, "root.high")
+        self._assert_screenshots(
+            server, ["invoice_1_being_made", "invoice_2_ready_for_download"]
+        )
+
+    def test_manager_retries_a_stalled_receipt_from_the_order_list(self):
+        order = self._create_unfiscalised_order()
+        stopped = self.env["queue.job"].search(
+            [("identity_key", "=", f"ru54fz:fiscal:{order.id}")]
+        )
+        stopped.write({"state": "failed", "exc_info": "stopped for the test"})
+        self.assertTrue(order.fiscal_retry_allowed)
+
+        server = self._start_tour(
+            "ru54fz_ticket_screen_retry", {"fiscalise": self._perform_fiscal_jobs}
+        )
+
+        self.assertEqual(order.fiscal_state, "sent")
+        mark = order._ru54fz_mark()
+        documents = [d for d in self.kkt_control.documents() if d["mark"] == mark]
+        self.assertEqual(len(documents), 1)
+        self._assert_screenshots(
+            server,
+            ["stalled_1_order_list_retry", "stalled_2_printed_after_retry"],
         )

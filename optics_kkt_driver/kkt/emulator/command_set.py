@@ -465,8 +465,10 @@ class CommandSet:
         """FF45: store the receipt; change(5), FD(4), fiscal sign(4) [DATE_TIME].
 
         The rounding (kopecks under a rouble) is deducted from the total due; the
-        tax sums sent are ignored. DATE_TIME ends the answer with the setting
-        "extended answers" (``--extended-answers``).
+        tax sums sent are ignored. A credit sum (#15, tag 1216) that disagrees
+        with the items' payment method (tag 1214) is refused with 33h, see
+        :meth:`~.receipts.OpenReceipt.credit_fits_items`. DATE_TIME ends the
+        answer with the setting "extended answers" (``--extended-answers``).
         """
         payments = [request.uint(5) for _index in range(16)]
         rounding = request.uint(1)
@@ -491,6 +493,8 @@ class CommandSet:
             raise CommandError(E_PARAMS)
         if cash + non_cash < total:
             raise CommandError(E_PAYMENTS_SHORT)
+        if not receipt.credit_fits_items(credit):
+            raise CommandError(E_PARAMS)
         change = cash + non_cash - total
         amounts = (cash - change, electronic, prepaid, credit, provision)
         tlvs = receipt.document_tlvs(

@@ -35,6 +35,8 @@ VAT_PERCENT.update({9: 5, 10: 7, 11: 22, 12: 22})
 VAT_2026 = {1: 11, 3: 12}
 QUANTITY_SCALE = 10**6
 COMPUTE = 0xFFFFFFFFFF
+# Tag 1214 values of an item handed over on credit: 5 partly paid, 6 not paid.
+CREDIT_METHODS = (5, 6)
 
 
 @dataclass
@@ -124,6 +126,26 @@ class OpenReceipt:
     @property
     def total(self):
         return sum(item.amount for item in self.items)
+
+    def credit_fits_items(self, credit):
+        """Whether a credit sum (tag 1216) agrees with the items' tag 1214.
+
+        A credit sum needs items on credit (5 partial payment and credit, 6
+        transfer on credit) worth at least that sum; such items need a credit sum.
+
+        >>> sale = OpenReceipt(0, 1, [Item(1, 10**6, 500, 500, 11, 1, 6, 1, "A")])
+        >>> sale.credit_fits_items(500), sale.credit_fits_items(0)
+        (True, False)
+        >>> sale.items[0].payment_method = 4
+        >>> sale.credit_fits_items(500), sale.credit_fits_items(0)
+        (False, True)
+        """
+        on_credit = [
+            item for item in self.items if item.payment_method in CREDIT_METHODS
+        ]
+        if not credit:
+            return not on_credit
+        return bool(on_credit) and credit <= sum(item.amount for item in on_credit)
 
     def document_tlvs(self, tax_system, total, payments):
         """The receipt's tags after the FN header: 1054, 1055, sums, items, extras.

@@ -48,6 +48,18 @@ patch(PosStore.prototype, {
             this.ru54fzSetFiscal(data);
         }
     },
+    /** True when this user may queue the order's failed or stuck receipt again. */
+    ru54fzCanRetry(order) {
+        const fiscal = order && order.ru54fzFiscal;
+        return Boolean(this.ru54fzCanManage && fiscal && fiscal.retry_allowed);
+    },
+    /** Queue the order's fiscal receipt again (POS managers). */
+    async ru54fzRetryFiscal(order) {
+        const data = await this.orm.call("pos.order", "ru54fz_pos_retry_fiscal", [
+            [order.server_id],
+        ]);
+        this.ru54fzSetFiscal(data);
+    },
     /** Refresh the cash register state from the device. */
     async ru54fzRefreshKkt() {
         const state = await this.orm.call("kkt.device", "ru54fz_pos_refresh", [

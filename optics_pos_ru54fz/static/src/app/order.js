@@ -11,6 +11,7 @@ import { qrCodeSrc } from "@point_of_sale/utils";
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const STATE_LABELS = {
     queued: _t("Queued for the cash register"),
+    stalled: _t("Fiscal receipt stalled: its job has stopped"),
     printing: _t("Printing on the cash register"),
     sent: _t("Fiscal receipt printed"),
     failed: _t("Fiscal receipt failed"),
@@ -80,7 +81,10 @@ patch(Order.prototype, {
         const data = this.server_id && this.pos.ru54fzFiscal[this.server_id];
         if (data) {
             // Orders paid before fiscalisation was set up have no fiscal state.
-            const state = data.state === "to_send" ? "queued" : data.state || "not_required";
+            let state = data.state || "not_required";
+            if (state === "to_send") {
+                state = data.retry_allowed ? "stalled" : "queued";
+            }
             return { ...data, state, label: STATE_LABELS[state] };
         }
         if (this.finalized || this.locked) {

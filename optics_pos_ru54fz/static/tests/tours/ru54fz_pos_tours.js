@@ -12,12 +12,14 @@ import * as Chrome from "@point_of_sale/../tests/tours/helpers/ChromeTourMethods
 import {
     fiscalStatusIs,
     indicatorIs,
+    invoiceStatusIs,
     screenshot,
     serverStep,
 } from "@optics_pos_ru54fz/../tests/tours/ru54fz_tour_utils";
 
 const PRODUCT = "Fiscal Test Lens";
 const OLD_RATE_PRODUCT = "Old Rate Frame";
+const INVOICE_BUYER = "Tour Invoice Buyer";
 
 registry.category("web_tour.tours").add("ru54fz_sale_fiscal_receipt", {
     test: true,
@@ -397,5 +399,72 @@ registry.category("web_tour.tours").add("ru54fz_failed_receipt_retry", {
             fiscalStatusIs("sent"),
             screenshot("failed_2_printed_after_retry"),
             ReceiptScreen.clickNextOrder(),
+        ].flat(),
+});
+
+registry.category("web_tour.tours").add("ru54fz_invoice_in_background", {
+    test: true,
+    url: "/pos/ui",
+    steps: () =>
+        [
+            ProductScreen.clickHomeCategory(),
+            ProductScreen.clickDisplayedProduct(PRODUCT),
+            ProductScreen.clickPartnerButton(),
+            ProductScreen.clickCustomer(INVOICE_BUYER),
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Cash"),
+            PaymentScreen.clickInvoiceButton(),
+            PaymentScreen.clickValidate(),
+            invoiceStatusIs("waiting"),
+            fiscalStatusIs("queued"),
+            screenshot("invoice_1_being_made"),
+            serverStep("confirm_orders"),
+            invoiceStatusIs("ready"),
+            {
+                content: "the posted invoice is offered for download",
+                trigger: ".o_ru54fz_invoice_status .o_ru54fz_invoice_download",
+                extra_trigger: ".o_ru54fz_invoice_status .o_ru54fz_invoice_name:contains('/')",
+                isCheck: true,
+            },
+            screenshot("invoice_2_ready_for_download"),
+            ReceiptScreen.clickNextOrder(),
+        ].flat(),
+});
+
+registry.category("web_tour.tours").add("ru54fz_ticket_screen_retry", {
+    test: true,
+    url: "/pos/ui",
+    steps: () =>
+        [
+            Chrome.clickMenuButton(),
+            Chrome.clickTicketButton(),
+            TicketScreen.selectFilter("Paid"),
+            {
+                content: "select the order whose fiscal job has stopped",
+                trigger: ".ticket-screen .order-row:has(.o_ru54fz_fiscal_badge[data-state='stalled'])",
+            },
+            {
+                content: "the manager is offered a retry",
+                trigger: ".ticket-screen .o_ru54fz_ticket_retry:not([disabled])",
+                isCheck: true,
+            },
+            screenshot("stalled_1_order_list_retry"),
+            {
+                content: "retry the fiscal receipt",
+                trigger: ".ticket-screen .o_ru54fz_ticket_retry:not([disabled])",
+            },
+            {
+                content: "the receipt is queued again",
+                trigger: ".ticket-screen .order-row .o_ru54fz_fiscal_badge[data-state='queued']",
+                extra_trigger: ".ticket-screen:not(:has(.o_ru54fz_ticket_retry))",
+                isCheck: true,
+            },
+            serverStep("fiscalise"),
+            {
+                content: "the badge turns to printed, live",
+                trigger: ".ticket-screen .order-row .o_ru54fz_fiscal_badge[data-state='sent']",
+                timeout: 30000,
+            },
+            screenshot("stalled_2_printed_after_retry"),
         ].flat(),
 });

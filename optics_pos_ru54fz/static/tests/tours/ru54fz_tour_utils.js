@@ -43,6 +43,17 @@ export function indicatorIs(level) {
     ];
 }
 
+export function invoiceStatusIs(state, timeout = 30000) {
+    return [
+        {
+            content: `receipt screen shows the invoice ${state}`,
+            trigger: `.receipt-screen .o_ru54fz_invoice_status[data-state="${state}"]`,
+            isCheck: true,
+            timeout,
+        },
+    ];
+}
+
 export function fiscalStatusIs(state, timeout = 30000) {
     return [
         {

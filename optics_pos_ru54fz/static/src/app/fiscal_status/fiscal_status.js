@@ -38,6 +38,7 @@ export class FiscalStatus extends Component {
         return (
             {
                 sent: "alert-success",
+                stalled: "alert-danger",
                 failed: "alert-danger",
                 dead_letter: "alert-danger",
                 needs_attention: "alert-danger",
@@ -46,7 +47,7 @@ export class FiscalStatus extends Component {
         );
     }
     get canRetry() {
-        return this.pos.ru54fzCanManage && Boolean(this.fiscal.retry_allowed);
+        return this.pos.ru54fzCanRetry(this.props.order);
     }
     get qrSrc() {
         return qrCodeSrc(this.fiscal.qr, { size: 150 });
@@ -54,10 +55,7 @@ export class FiscalStatus extends Component {
     async onRetry() {
         this.state.retrying = true;
         try {
-            const data = await this.orm.call("pos.order", "ru54fz_pos_retry_fiscal", [
-                [this.props.order.server_id],
-            ]);
-            this.pos.ru54fzSetFiscal(data);
+            await this.pos.ru54fzRetryFiscal(this.props.order);
         } finally {
             this.state.retrying = false;
         }
