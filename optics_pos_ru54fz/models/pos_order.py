@@ -275,7 +275,7 @@ class PosOrder(models.Model):
         self.ensure_one()
         keys = [
             self._ru54fz_identity_key(kind)
-            for kind in ("fiscal", "confirm", "follow_up")
+            for kind in ("fiscal", "confirm", "follow_up", "invoice_email")
         ]
         domain = [
             "|",
@@ -381,12 +381,11 @@ class PosOrder(models.Model):
         return outcome
 
     def _ru54fz_confirm_order(self):
-        """Invoice an order to invoice, post it with its payments, and send the
-        invoice to the buyer (job, root.high).
+        """Invoice an order to invoice and post the invoice with its payments
+        (job, root.high); its e-mail to the buyer goes to a root.low job.
 
         Idempotent: an order already invoiced (by an earlier run, the closing of
-        its session or the POS screen) is not invoiced again, and an invoice
-        already sent is not sent again.
+        its session or the POS screen) is not invoiced again.
 
         :raises FailedJobError: the invoice cannot be made as the order is; the
             order and the POS managers are told what to fix.
@@ -397,13 +396,44 @@ class PosOrder(models.Model):
         except UserError as error:
             raise self._ru54fz_invoice_failed(error) from error
         move = self.account_move
+        if not move or move.state != "posted":
+            return _("No posted invoice.")
+        if not move.is_move_sent:
+            self.with_delay(
+                channel="root.low",
+                identity_key=self._ru54fz_identity_key("invoice_email"),
+                description=_("E-mail the invoice of %s", self.name),
+            )._ru54fz_send_invoice()
+        return _("Invoice %s posted.", move.name)
+
+    def _ru54fz_send_invoice(self):
+        """E-mail the posted invoice of the order to its customer (job, root.low).
+
+        Idempotent: an invoice already sent is not sent again.
+
+        :raises FailedJobError: the invoice PDF or e-mail cannot be made (for
+            example no PDF engine on the server).
+        """
+        self.ensure_one()
+        move = self.account_move
         if not move or move.state != "posted" or move.is_move_sent:
             return _("Nothing to send.")
         template = self.env.ref(move._get_mail_template())
-        move.with_context(skip_invoice_sync=True)._generate_pdf_and_send_invoice(
-            template
-        )
-        return _("Invoice %s posted and sent.", move.name)
+        try:
+            move.with_context(skip_invoice_sync=True)._generate_pdf_and_send_invoice(
+                template
+            )
+        except UserError as error:
+            raise FailedJobError(
+                _(
+                    "The invoice %(invoice)s of %(order)s was not e-mailed: "
+                    "%(error)s Send it from the invoice once the cause is fixed.",
+                    invoice=move.name,
+                    order=self.name,
+                    error=error.args[0] if error.args else error,
+                )
+            ) from error
+        return _("Invoice %s sent.", move.name)
 
     def _ru54fz_follow_up_payment(self):
         """Schedule collecting what the buyer put on the customer account

@@ -1,7 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Order confirmation work on root.high: the invoice of an order to invoice is
-made, posted with its payments and sent by a job, not during the sync the
-cashier waits for; sales on the customer account get a payment follow-up.
+made and posted with its payments by a job, not during the sync the cashier
+waits for, then e-mailed from root.low; sales on the customer account get a
+payment follow-up.
 
 How jobs run: syncs trap their jobs; the tests perform them in-process, as the
 runner would.
@@ -19,6 +20,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from .common import FiscalPipelineCase, create_pos_config, pos_ui_order
 
 CONFIRM_JOB = "_ru54fz_confirm_order"
+SEND_INVOICE_JOB = "_ru54fz_send_invoice"
 FOLLOW_UP_JOB = "_ru54fz_follow_up_payment"
 
 
@@ -69,6 +71,12 @@ class TestOrderConfirmation(FiscalPipelineCase):
         ui_order["to_invoice"] = to_invoice
         return ui_order
 
+    def perform_trapped(self, job):
+        """Perform ``job``; return the jobs it enqueued, trapped."""
+        with trap_jobs() as trap:
+            self.perform(job)
+        return trap
+
     def bus_payloads(self, session):
         self.env.cr.precommit.run()
         channel = session._get_bus_channel_name()
@@ -87,32 +95,36 @@ class TestOrderConfirmation(FiscalPipelineCase):
         self.assertEqual(self.channels(trap, CONFIRM_JOB), {"root.high"})
         (confirm_job,) = self.jobs(trap, CONFIRM_JOB)
 
-        self.perform(confirm_job)
+        confirm_trap = self.perform_trapped(confirm_job)
 
         move = order.account_move
         self.assertEqual(move.state, "posted")
         self.assertEqual(order.state, "invoiced")
         self.assertIn(move.payment_state, ("paid", "in_payment"))
+        self.assertFalse(move.is_move_sent, "e-mailed by a job of its own")
+        self.assertEqual(self.channels(confirm_trap, SEND_INVOICE_JOB), {"root.low"})
+        (send_job,) = self.jobs(confirm_trap, SEND_INVOICE_JOB)
+        self.perform(send_job)
         self.assertTrue(move.is_move_sent)
+        self.assertIn("Nothing to send", self.perform(send_job))
 
     def test_confirmation_job_run_again_makes_no_second_invoice(self):
         (order,), trap = self.sync_trapped(self.invoiced_ui_order(self.buyer))
         (confirm_job,) = self.jobs(trap, CONFIRM_JOB)
 
-        self.perform(confirm_job)
+        self.perform_trapped(confirm_job)
         first = order.account_move
-        result = self.perform(confirm_job)
+        self.perform_trapped(confirm_job)
 
         self.assertEqual(order.account_move, first)
         moves = self.env["account.move"].search([("pos_order_ids", "in", order.ids)])
         self.assertEqual(moves, first)
-        self.assertIn("Nothing to send", result)
 
     def test_screen_gets_the_invoice_once_it_is_posted(self):
         (order,), trap = self.sync_trapped(self.invoiced_ui_order(self.buyer))
         before = order._ru54fz_fiscal_ui_data()
 
-        self.perform(self.jobs(trap, CONFIRM_JOB)[0])
+        self.perform_trapped(self.jobs(trap, CONFIRM_JOB)[0])
 
         self.assertTrue(before["to_invoice"])
         self.assertFalse(before["invoice_id"])
@@ -133,9 +145,10 @@ class TestOrderConfirmation(FiscalPipelineCase):
         self.assertTrue(result["successful"], result)
         self.assertEqual(order.account_move.state, "posted")
         self.assertEqual(order.session_id.state, "closed")
-        self.perform(self.jobs(trap, CONFIRM_JOB)[0])
+        confirm_trap = self.perform_trapped(self.jobs(trap, CONFIRM_JOB)[0])
         moves = self.env["account.move"].search([("pos_order_ids", "in", order.ids)])
         self.assertEqual(moves, order.account_move, "one invoice")
+        self.perform(self.jobs(confirm_trap, SEND_INVOICE_JOB)[0])
         self.assertTrue(order.account_move.is_move_sent)
 
     def test_order_to_invoice_without_customer_is_kept_and_managers_told(self):

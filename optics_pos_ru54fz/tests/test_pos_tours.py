@@ -232,6 +232,11 @@ class TestPosTours(HttpCase):
                 job.set_done()
                 job.store()
 
+    def _perform_confirmation_jobs(self):
+        """Make the invoice (root.high), then e-mail it (root.low)."""
+        self._perform_jobs(CONFIRM_JOB)
+        self._perform_jobs("_ru54fz_send_invoice")
+
     def _refresh_device(self):
         with self.registry.cursor() as cr:
             device = self.device.with_env(self.device.env(cr=cr))
@@ -431,7 +436,7 @@ class TestPosTours(HttpCase):
 
         server = self._start_tour(
             "ru54fz_invoice_in_background",
-            {"confirm_orders": lambda: self._perform_jobs(CONFIRM_JOB)},
+            {"confirm_orders": self._perform_confirmation_jobs},
         )
 
         order = self.env["pos.order"].search(

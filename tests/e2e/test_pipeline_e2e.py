@@ -218,3 +218,38 @@ def test_email_jobs_run_on_root_low_never_on_critical(rpc, fiscal_pos):
         ["id"],
     )
     assert critical == []
+
+
+def test_invoice_is_made_by_the_root_high_job_after_the_sync(rpc, fiscal_pos):
+    partner_id = rpc.call(
+        "res.partner", "create", {"name": "E2E buyer", "email": "e2e@example.com"}
+    )
+    payload = paid_order(fiscal_pos, 30, partner_id=partner_id, to_invoice=True)
+
+    (answer,) = rpc.create_from_ui([payload])
+
+    assert answer["account_move"] is False, "the sync made no invoice"
+    order = wait_for(
+        "the order to be invoiced",
+        lambda: (
+            (row := read_order(rpc, answer["id"], "account_move", "state"))[
+                "account_move"
+            ]
+            and row
+        ),
+    )
+    assert order["state"] == "invoiced"
+    jobs = rpc.search_read(
+        "queue.job",
+        [("identity_key", "like", f"ru54fz:%:{answer['id']}")],
+        ["method_name", "channel"],
+    )
+    channels = {job["method_name"]: job["channel"] for job in jobs}
+    assert channels["_ru54fz_confirm_order"] == "root.high"
+    assert channels["_ru54fz_send_invoice"] == "root.low"
+    (move,) = rpc.call(
+        "account.move", "read", [order["account_move"][0]], ["state", "payment_state"]
+    )
+    assert move["state"] == "posted"
+    assert move["payment_state"] in ("paid", "in_payment")
+    assert wait_fiscal_state(rpc, answer["id"])["fiscal_fd_number"]
