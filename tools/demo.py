@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """`./ru54fz demo`: the main job. A burst of POS orders is fiscalised on the KKT
-emulator through the critical channel while a mail backlog waits on low."""
+emulator through the critical channel while a mail backlog waits on low; every
+fifth order is to invoice, and its invoice is made on the high channel."""
 
 import importlib
 import signal
@@ -26,6 +27,8 @@ BACKLOG_CHANNEL = "root.low"
 BACKLOG_SECONDS = 0.05
 GEVENT_OFFSET = 3
 DONE_STATES = ("sent", "dead_letter", "needs_attention", "not_required")
+INVOICE_EVERY = 5
+DEMO_CUSTOMER = "Demo invoice customer"
 
 
 def _log(message):
@@ -106,32 +109,61 @@ def push_orders(rpc, setup, count, backlog):
         BACKLOG_CHANNEL,
         BACKLOG_SECONDS,
     )
-    _log(f"pushing {count} POS orders through pos.order.create_from_ui")
+    _log(
+        f"pushing {count} POS orders through pos.order.create_from_ui "
+        f"(every {INVOICE_EVERY}th to invoice)"
+    )
+    customer_id = demo_customer(rpc)
     order_ids = []
     for start in range(0, count, BATCH):
         batch = [
-            paid_order(setup, index)
+            paid_order(setup, index, **invoice_data(index, customer_id))
             for index in range(start, min(count, start + BATCH))
         ]
         order_ids += [row["id"] for row in rpc.create_from_ui(batch)]
     return order_ids
 
 
+def demo_customer(rpc):
+    """Return the id of the customer of the demo's orders to invoice."""
+    found = rpc.search_read("res.partner", [("name", "=", DEMO_CUSTOMER)], ["id"])
+    if found:
+        return found[0]["id"]
+    return rpc.call(
+        "res.partner",
+        "create",
+        {"name": DEMO_CUSTOMER, "email": "invoices@demo.example.com"},
+    )
+
+
+def invoice_data(index, customer_id):
+    """Order fields making every INVOICE_EVERY-th order one to invoice."""
+    if index % INVOICE_EVERY != INVOICE_EVERY - 1:
+        return {}
+    return {"partner_id": customer_id, "to_invoice": True}
+
+
 def wait_fiscal(rpc, order_ids, timeout=FISCAL_TIMEOUT):
-    """Wait until every order's fiscal job has ended (bounded); return the orders."""
+    """Wait until every order's fiscal job has ended and every order to invoice
+    is invoiced (bounded); return the orders."""
     fields = [
         "name",
         "pos_reference",
         "fiscal_state",
         "fiscal_fd_number",
         "fiscal_last_error",
+        "to_invoice",
+        "account_move",
     ]
     deadline = time.monotonic() + timeout
     while True:
         orders = rpc.call("pos.order", "read", order_ids, fields)
         orders.sort(key=lambda order: order["id"])
         pending = [
-            order for order in orders if order["fiscal_state"] not in DONE_STATES
+            order
+            for order in orders
+            if order["fiscal_state"] not in DONE_STATES
+            or (order["to_invoice"] and not order["account_move"])
         ]
         if not pending or time.monotonic() > deadline:
             return orders
@@ -198,16 +230,28 @@ def print_report(orders, timings, problems):
     One KKT prints one receipt at a time, so in a burst the fiscal jobs wait
     for the device: their start latency grows with the burst, their run time
     does not."""
-    print("\nOrder                          Fiscal state     FD number")
+    print("\nOrder                          Fiscal state     FD number  Invoice")
     for order in orders:
         state = order["fiscal_state"] or "-"
         fd_number = order["fiscal_fd_number"] or "-"
-        print(f"{order['pos_reference']:<30} {state:<16} {fd_number}")
+        invoice = order["account_move"] and order["account_move"][1]
+        if order["to_invoice"]:
+            invoice = invoice or "not made"
+        print(
+            f"{order['pos_reference']:<30} {state:<16} {fd_number!s:<10} "
+            f"{invoice or ''}"
+        )
         if order["fiscal_state"] != "sent" and order["fiscal_last_error"]:
             print(f"    {order['fiscal_last_error']}")
     states = Counter(order["fiscal_state"] for order in orders)
     print(
         "\nFiscal states: " + ", ".join(f"{s}: {n}" for s, n in sorted(states.items()))
+    )
+    to_invoice = [order for order in orders if order["to_invoice"]]
+    invoiced = [order for order in to_invoice if order["account_move"]]
+    print(
+        f"Orders to invoice: {len(to_invoice)}, invoiced by their root.high job: "
+        f"{len(invoiced)}"
     )
     print(
         "\nStart latency of the jobs queued by the demo (queue_job keeps whole seconds)"
@@ -228,7 +272,11 @@ def print_report(orders, timings, problems):
         print(
             f"\nFN check: exactly one fiscal document per order ({len(orders)} orders)"
         )
-    return not problems and states.get("sent", 0) == len(orders)
+    return (
+        not problems
+        and states.get("sent", 0) == len(orders)
+        and len(invoiced) == len(to_invoice)
+    )
 
 
 def serve_until_interrupted(server):
