@@ -16,6 +16,10 @@ from .errors import KktError, LinkError
 
 DEFAULT_BAUDRATE = 115200
 DEFAULT_BYTE_TIMEOUT = 0.1
+# A TCP converter may refuse a new connection for a moment after the previous
+# one closed: a refused connect is tried again, a few times, before failing.
+CONNECT_ATTEMPTS = 3
+CONNECT_PAUSE = 0.1
 NETWORK_SCHEMES = ("socket", "rfc2217")
 URL_FORMS = "/dev/ttyS0, socket://host:port, rfc2217://host:port or spy://..."
 LINK_ADVICE = (
@@ -66,6 +70,42 @@ def link_error(where, what, what_ru):
     return LinkError(
         f"{where}: {what}. {LINK_ADVICE[0]}.", f"{where}: {what_ru}. {LINK_ADVICE[1]}."
     )
+
+
+def _open_port(url, baudrate, byte_timeout):
+    """Open ``url`` with pyserial, trying a refused TCP connect again.
+
+    No byte has been sent when a connect is refused, so trying again is safe.
+    """
+    for attempt in range(1, CONNECT_ATTEMPTS + 1):
+        try:
+            return serial.serial_for_url(url, baudrate=baudrate, timeout=byte_timeout)
+        except serial.SerialException as error:
+            refused = isinstance(error.__context__, ConnectionRefusedError)
+            if not refused or attempt == CONNECT_ATTEMPTS:
+                raise
+        time.sleep(CONNECT_PAUSE)
+
+
+def _close_socket_at_once(port):
+    """Close the connection of a ``socket://`` port without pyserial's pause.
+
+    pyserial 3.5 sleeps 0.3 s after closing a socket:// port, for quick
+    reconnects; the driver connects once per call, so two calls per fiscal
+    receipt would pay it while holding the device lock. A refused reconnect
+    is tried again instead (see :func:`_open_port`).
+    """
+    sock = getattr(port, "_socket", None)
+    if type(port).__module__.endswith(".protocol_socket") and isinstance(
+        sock, socket.socket
+    ):
+        port._socket = None
+        port.is_open = False
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        sock.close()
 
 
 def _disable_nagle(port):
@@ -122,7 +162,7 @@ class Transport:
         check_url(url, device_name or "KKT")
         where = device_where(device_name, url)
         try:
-            port = serial.serial_for_url(url, baudrate=baudrate, timeout=byte_timeout)
+            port = _open_port(url, baudrate, byte_timeout)
         except (serial.SerialException, OSError, ValueError) as error:
             detail = re.sub(
                 rf"^could not open port {re.escape(url)}: ", "", str(error), flags=re.I
@@ -193,6 +233,7 @@ class Transport:
     def close(self):
         """Close the port; closing twice is harmless."""
         try:
+            _close_socket_at_once(self.port)
             self.port.close()
         except (serial.SerialException, OSError):
             return

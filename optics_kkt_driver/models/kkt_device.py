@@ -23,6 +23,7 @@ _logger = logging.getLogger(__name__)
 
 KKT_OPERATIONS = (
     "status",
+    "fn_status",
     "fiscalise",
     "refund",
     "open_shift",

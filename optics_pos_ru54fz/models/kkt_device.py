@@ -471,5 +471,7 @@ class KktDevice(models.Model):
 
     def _ru54fz_offline_too_long(self):
         grace = timedelta(minutes=self.offline_grace_minutes or 0)
-        since = self.offline_since or fields.Datetime.now()
-        return fields.Datetime.now() - since >= grace
+        now = fields.Datetime.now()
+        # The link table keeps microseconds, Odoo's now() does not.
+        since = (self.offline_since or now).replace(microsecond=0)
+        return now - since >= grace

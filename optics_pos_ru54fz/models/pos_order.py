@@ -708,7 +708,7 @@ class PosOrder(models.Model):
         # FD 1 is the FN's registration report, so 0 means "not recorded yet".
         if not self.fiscal_search_from_fd:
             try:
-                status = self.kkt_device_id._kkt_call("status")
+                status = self.kkt_device_id._kkt_call("fn_status")
             except KktError as error:
                 self.fiscal_attempts = vals["fiscal_attempts"]
                 return None, self._ru54fz_fiscal_failed(error)

@@ -140,12 +140,12 @@ class TestFiscalRetry(FiscalPipelineCase):
         self.assertIn(order.name, order.fiscal_last_error)
 
     def test_unexpected_driver_error_is_retried_then_dead_lettered(self):
-        # A driver bug, injected: the KKT status read fails with an error that
-        # is no KktError.
+        # A driver bug, injected: the FN status read before the first print
+        # fails with an error that is no KktError.
         self.enterContext(
             patch.object(
                 KktSession,
-                "status",
+                "fn_status",
                 side_effect=OverflowError("can't convert negative int to unsigned"),
             )
         )

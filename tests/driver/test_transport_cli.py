@@ -116,3 +116,59 @@ def test_rfc2217_url_reaches_a_port_shared_over_the_network():
                 assert kkt.fn_status().serial.isdigit()
         finally:
             bridge.close()
+
+
+@pytest.fixture
+def tcp_converter():
+    """A TCP socket bound on 127.0.0.1 that is not yet listening: connects to
+    it are refused until the test calls ``listen()``."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    yield server
+    server.close()
+
+
+def test_socket_port_closes_its_connection_and_may_be_closed_twice(tcp_converter):
+    tcp_converter.listen()
+    port = Transport.open(f"socket://127.0.0.1:{tcp_converter.getsockname()[1]}")
+    peer, _address = tcp_converter.accept()
+
+    port.close()
+    port.close()
+
+    assert not port.port.is_open
+    peer.settimeout(5)
+    assert peer.recv(1) == b"", "the converter sees the connection end"
+    peer.close()
+
+
+def test_refused_connect_is_tried_again_until_the_converter_listens(
+    tcp_converter, monkeypatch
+):
+    pauses = []
+
+    def converter_ready_after_a_pause(seconds):
+        pauses.append(seconds)
+        tcp_converter.listen()
+
+    monkeypatch.setattr("kkt.transport.time.sleep", converter_ready_after_a_pause)
+
+    port = Transport.open(f"socket://127.0.0.1:{tcp_converter.getsockname()[1]}")
+
+    assert pauses == [0.1]
+    assert port.port.is_open
+    port.close()
+
+
+def test_connect_refused_every_time_fails_after_three_tries(tcp_converter, monkeypatch):
+    pauses = []
+    monkeypatch.setattr("kkt.transport.time.sleep", pauses.append)
+    url = f"socket://127.0.0.1:{tcp_converter.getsockname()[1]}"
+
+    with pytest.raises(LinkError) as caught:
+        Transport.open(url, device_name="Till 2")
+
+    assert len(pauses) == 2
+    assert "Till 2" in str(caught.value)
+    assert "cannot open the port" in str(caught.value)
+    assert caught.value.retryable
