@@ -311,16 +311,24 @@ class KktSession:
         return status
 
     def _shift_opened_at(self, fn, shift_number):
+        """Return when the shift opened, from its open-shift document among the
+        last SHIFT_SEARCH_DEPTH ones, or None.
+
+        Found or not, a finished search is kept per FN and shift: later
+        documents cannot be the shift's opening, so it is not made again.
+        """
         key = (fn.serial, shift_number)
         if key not in _shift_starts:
+            opened_at = None
             last = fn.last_fd_number
             for fd_number in range(last, max(0, last - SHIFT_SEARCH_DEPTH), -1):
                 doc = self._find_or_none(fd_number)
                 if doc and doc.doc_type == cmd.DOC_OPEN_SHIFT:
                     if doc.shift_number == shift_number:
-                        _shift_starts[key] = doc.fiscal_datetime
+                        opened_at = doc.fiscal_datetime
                     break
-        return _shift_starts.get(key)
+            _shift_starts[key] = opened_at
+        return _shift_starts[key]
 
     def _blocked_reason(self, status, now):
         name = self.device_name

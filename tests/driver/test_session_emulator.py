@@ -10,10 +10,11 @@ from decimal import Decimal
 import pytest
 
 from kkt import commands as cmd
+from kkt import session as session_module
 from kkt.emulator.testing import running_emulator
 from kkt.errors import DeviceError, LinkError, NeedsPersonError
 from kkt.receipt import REFUND, Receipt, ReceiptError, ReceiptLine
-from kkt.session import TAG_MEASURE, KktSession
+from kkt.session import SHIFT_SEARCH_DEPTH, TAG_MEASURE, KktSession
 from kkt.tlv import parse_tlvs
 
 SCALE = 0.05
@@ -375,3 +376,24 @@ def test_the_ff_byte_after_ack_over_tcp_does_not_disturb_a_receipt():
             kkt.open_shift()
             result = kkt.fiscalise(three_line_receipt())
         assert receipts_with_mark(control, "POS1-0001") == [result.fd_number]
+
+
+def test_shift_start_search_beyond_its_depth_is_not_repeated(
+    emulator, session, monkeypatch
+):
+    _url, control = emulator
+    session.open_shift()
+    for index in range(SHIFT_SEARCH_DEPTH + 1):
+        session.fiscalise(three_line_receipt(mark=f"DEPTH-{index}"))
+    # As in an Odoo worker started after the shift was opened.
+    monkeypatch.setattr(session_module, "_shift_starts", {})
+    reads_before = control.counter(cmd.FIND_DOCUMENT)
+
+    first = session.status()
+    reads_first = control.counter(cmd.FIND_DOCUMENT) - reads_before
+    second = session.status()
+    reads_second = control.counter(cmd.FIND_DOCUMENT) - reads_before - reads_first
+
+    assert first.shift_opened_at is None and second.shift_opened_at is None
+    assert reads_first == SHIFT_SEARCH_DEPTH
+    assert reads_second == 0
