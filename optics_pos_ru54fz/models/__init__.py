@@ -14,6 +14,7 @@ from . import pos_order
 from . import pos_payment_method
 from . import product_template
 from . import ru54fz_receipt_notification
+from . import ru54fz_pos_order_claim
 from . import pos_config
 from . import pos_session
 from . import shift_reconciliation

@@ -199,7 +199,44 @@ class PosOrder(models.Model):
     def _process_order(self, order, draft, existing_order):
         if not draft:
             self._ru54fz_check_refund_allowed(order["data"])
+        if not existing_order:
+            self._ru54fz_claim_new_order(order["data"])
         return super()._process_order(order, draft, existing_order)
+
+    @api.model
+    def _ru54fz_claim_new_order(self, data):
+        """Make two syncs of one order that overlap in time create it once.
+
+        Odoo skips an order it already has, but a sync running at the same time
+        as the one saving it cannot see that order yet and would make a second
+        one, with a second fiscal receipt. Each sync inserts the order's claim
+        first: PostgreSQL makes the later one wait for the earlier, then fail
+        with a serialization failure, which Odoo retries with a fresh snapshot
+        where the order is found and skipped.
+        """
+        rounding = self.env.company.currency_id.decimal_places
+        fingerprint = {
+            "name": data["name"],
+            "lines": sorted(
+                [line[2]["product_id"], line[2]["price_unit"]]
+                for line in data.get("lines") or []
+            ),
+            "payments": sorted(
+                [payment[2]["payment_method_id"], round(payment[2]["amount"], rounding)]
+                for payment in data.get("statement_ids") or []
+            ),
+        }
+        key = hashlib.sha256(
+            json.dumps(fingerprint, sort_keys=True).encode()
+        ).hexdigest()
+        # In a savepoint, so that Odoo's handling of the failed sync can still
+        # query before the failure reaches its retry.
+        with self.env.cr.savepoint(flush=False):
+            self.env.cr.execute(
+                "INSERT INTO ru54fz_pos_order_claim (key, claimed_at) "
+                "VALUES (%s, NOW() AT TIME ZONE 'UTC') ON CONFLICT DO NOTHING",
+                [key],
+            )
 
     def _process_saved_order(self, draft):
         # The invoice is made by the order's root.high job, not during the sync

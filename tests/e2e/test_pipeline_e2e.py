@@ -6,6 +6,8 @@ jobs to the server's workers, which talk to the KKT emulator over TCP. Waits
 poll the database with a deadline; nothing asserts on timing.
 """
 
+import threading
+
 import pytest
 
 from tests.harness import HTTP_WORKER, RpcError, paid_order
@@ -253,3 +255,36 @@ def test_invoice_is_made_by_the_root_high_job_after_the_sync(rpc, fiscal_pos):
     assert move["state"] == "posted"
     assert move["payment_state"] in ("paid", "in_payment")
     assert wait_fiscal_state(rpc, answer["id"])["fiscal_fd_number"]
+
+
+def test_same_orders_synced_twice_at_once_are_saved_and_printed_once(
+    odoo_server, fiscal_pos, kkt_emulator
+):
+    # As a POS that lost the answer of a sync and sent it again while the
+    # first call was still running, or two tabs of one POS.
+    _url, control = kkt_emulator
+    batch = [paid_order(fiscal_pos, 40 + index) for index in range(10)]
+    names = [payload["data"]["name"] for payload in batch]
+    clients = [odoo_server.rpc(), odoo_server.rpc()]
+    start = threading.Barrier(len(clients))
+    answers = []
+
+    def sync_batch(client):
+        start.wait()
+        answers.append(client.create_from_ui(batch))
+
+    threads = [threading.Thread(target=sync_batch, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert len(answers) == 2, "both syncs were answered"
+    rpc = clients[0]
+    orders = rpc.search_read(
+        "pos.order", [("pos_reference", "in", names)], ["pos_reference"]
+    )
+    assert sorted(order["pos_reference"] for order in orders) == sorted(names)
+    for order in orders:
+        order = wait_fiscal_state(rpc, order["id"])
+        assert len(documents_with_mark(control, mark_of(order))) == 1
