@@ -89,7 +89,11 @@ def split_line(amount, quantity):
     [(400, Decimal('2.5'))]
     >>> split_line(1003, Decimal("7.5")) is None
     True
+    >>> split_line(1000, Decimal(0)) is None
+    True
     """
+    if quantity <= 0:
+        return None
     if quantity == quantity.to_integral_value():
         count = int(quantity)
         price, left = divmod(amount, count)

@@ -131,6 +131,12 @@ class PosOrder(models.Model):
         "lost, instead of being printed again.",
     )
 
+    invoice_error = fields.Text(
+        readonly=True,
+        copy=False,
+        help="Why the invoice of this order to invoice could not be made by its "
+        "job or at the closing of its session.",
+    )
     payment_follow_up_date = fields.Date(
         string="Payment Follow-up",
         readonly=True,
@@ -257,7 +263,11 @@ class PosOrder(models.Model):
         # Invoice button may all invoice one order: one at a time, and a second
         # one sees the first one's invoice.
         self._ru54fz_lock_rows()
-        return super()._generate_pos_order_invoice()
+        result = super()._generate_pos_order_invoice()
+        self.filtered(
+            lambda order: order.account_move and order.invoice_error
+        ).invoice_error = False
+        return result
 
     def action_pos_order_paid(self):
         self._ru54fz_check_refund_allowed_for_lines(self.lines.refunded_orderline_id)
@@ -429,9 +439,14 @@ class PosOrder(models.Model):
         """
         self.ensure_one()
         try:
-            self._ru54fz_invoice_waiting_orders()
+            with self.env.cr.savepoint():
+                self._ru54fz_invoice_waiting_orders()
         except UserError as error:
-            raise self._ru54fz_invoice_failed(error) from error
+            # queue_job rolls the job's transaction back: what the order and its
+            # managers are told is written in a transaction of its own.
+            with self._ru54fz_own_transaction() as order:
+                text = order._ru54fz_record_invoice_error(error)
+            raise FailedJobError(text) from error
         move = self.account_move
         if not move or move.state != "posted":
             return _("No posted invoice.")
@@ -461,15 +476,17 @@ class PosOrder(models.Model):
                 template
             )
         except UserError as error:
-            raise FailedJobError(
-                _(
-                    "The invoice %(invoice)s of %(order)s was not e-mailed: "
-                    "%(error)s Send it from the invoice once the cause is fixed.",
-                    invoice=move.name,
-                    order=self.name,
-                    error=error.args[0] if error.args else error,
-                )
-            ) from error
+            text = _(
+                "The invoice %(invoice)s of %(order)s was not e-mailed: "
+                "%(error)s Send it from the invoice once the cause is fixed.",
+                invoice=move.name,
+                order=self.name,
+                error=error.args[0] if error.args else error,
+            )
+            # Written apart: queue_job rolls the job's transaction back.
+            with self.env.registry.cursor() as cr:
+                self.with_env(self.env(cr=cr)).message_post(body=text)
+            raise FailedJobError(text) from error
         return _("Invoice %s sent.", move.name)
 
     def _ru54fz_follow_up_payment(self):
@@ -678,6 +695,12 @@ class PosOrder(models.Model):
         except ReceiptError as error:
             self._ru54fz_fiscal_needs_attention(error)
             return
+        except psycopg2.Error:
+            raise
+        except Exception:
+            # A fault of ours must not leave a paid order without its jobs: the
+            # fiscal job meets it again, retries and ends in the dead letter.
+            _logger.exception("Receipt of %s could not be checked at sync", self.name)
         self._ru54fz_delay_fiscal_job()
 
     def _ru54fz_delay_fiscal_job(self):
@@ -902,21 +925,23 @@ class PosOrder(models.Model):
             waiting._ru54fz_notify_pos()
         return waiting
 
-    def _ru54fz_invoice_failed(self, error):
-        """Tell the order and its managers why it has no invoice; return the
-        exception that ends its confirmation job."""
+    def _ru54fz_record_invoice_error(self, error):
+        """Store why the order has no invoice, tell its managers and its POS
+        screen; return the message."""
         text = _(
             "The invoice of %(order)s cannot be made: %(error)s Correct the order "
             "(for example its customer), then press Invoice on it.",
             order=self.name,
             error=error.args[0] if error.args else error,
         )
+        self.invoice_error = text
         self.message_post(body=text)
         self._ru54fz_schedule_manager_activity(
             text, summary=_("Invoice not made"), activity_type=TODO_ACTIVITY
         )
+        self._ru54fz_notify_pos()
         _logger.warning("Invoice of %s not made: %s", self.name, error)
-        return FailedJobError(text)
+        return text
 
     def _ru54fz_customer_account_amount(self):
         """Return what the buyer paid on the customer account (pay later)."""
@@ -1159,6 +1184,7 @@ class PosOrder(models.Model):
             "to_invoice": self.to_invoice,
             "invoice_id": self.account_move.id or False,
             "invoice_name": self.account_move.name or False,
+            "invoice_error": (not self.account_move and self.invoice_error) or False,
         }
 
     def _ru54fz_fiscal_job_running(self):

@@ -5,7 +5,7 @@ left to jobs made when it closes.
 """
 
 from odoo import _, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 PENDING_STATES = ("to_send", "failed")
 
@@ -24,14 +24,27 @@ class PosSession(models.Model):
         amount_to_balance=0,
         bank_payment_method_diffs=None,
     ):
-        # Orders to invoice whose job has not run yet are invoiced now, so that
-        # the closing entry leaves them out as it does for orders invoiced at once.
-        self.order_ids._ru54fz_invoice_waiting_orders()
+        self._ru54fz_invoice_waiting_orders()
         return super()._validate_session(
             balancing_account=balancing_account,
             amount_to_balance=amount_to_balance,
             bank_payment_method_diffs=bank_payment_method_diffs,
         )
+
+    def _ru54fz_invoice_waiting_orders(self):
+        """Invoice the orders whose invoice job has not run yet, so that the
+        closing entry leaves them out as it does for orders invoiced at once.
+
+        An order whose invoice cannot be made does not stop the closing: it is
+        closed as a sale without invoice, and the order and its managers are
+        told why (it can be invoiced from the backend later).
+        """
+        for order in self.order_ids:
+            try:
+                with self.env.cr.savepoint():
+                    order._ru54fz_invoice_waiting_orders()
+            except UserError as error:
+                order._ru54fz_record_invoice_error(error)
 
     def ru54fz_fiscal_info(self, order_ids):
         """Return the fiscal and invoice data of orders of this session's POS,

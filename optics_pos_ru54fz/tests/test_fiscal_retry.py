@@ -100,6 +100,37 @@ class TestFiscalRetry(FiscalPipelineCase):
         activity = order.activity_ids.filtered(lambda a: a.user_id == self.manager)
         self.assertIn("Line 2 (Old rate item)", activity.note)
 
+    def test_line_of_quantity_zero_with_a_sum_needs_attention_at_once(self):
+        ui_order = self.ui_order([(self.book, 1), (self.lens, 1)])
+        ui_order["data"]["lines"][1][2]["qty"] = 0
+
+        (order,), trap = self.sync_trapped(ui_order)
+
+        self.assertEqual(trap.enqueued_jobs, [])
+        self.assertEqual(order.fiscal_state, "needs_attention")
+        self.assertIn("Line 2 (Lens)", order.fiscal_last_error)
+
+    def test_unexpected_error_checking_the_receipt_at_sync_still_queues_its_jobs(
+        self,
+    ):
+        ui_order = self.ui_order([(self.book, 1)], contact="buyer@example.com")
+        self.enterContext(
+            patch.object(
+                type(self.env["pos.order"]),
+                "_ru54fz_build_receipt",
+                side_effect=ZeroDivisionError("division by zero"),
+            )
+        )
+
+        with self.assertLogs(POS_ORDER_LOGGER, "ERROR"):
+            (order,), trap = self.sync_trapped(ui_order)
+
+        self.assertEqual(order.fiscal_state, "to_send")
+        self.assertEqual(
+            {job.method_name for job in trap.enqueued_jobs},
+            {"_ru54fz_fiscalise", "_ru54fz_send_receipt_email"},
+        )
+
     def test_order_whose_tax_loses_its_kkt_code_before_the_job_needs_attention(self):
         (order,), trap = self.sync_trapped(self.ui_order([(self.book, 1)]))
         self.tax_10.kkt_tax_code = False

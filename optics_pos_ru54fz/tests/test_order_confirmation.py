@@ -151,6 +151,20 @@ class TestOrderConfirmation(FiscalPipelineCase):
         self.perform(self.jobs(confirm_trap, SEND_INVOICE_JOB)[0])
         self.assertTrue(order.account_move.is_move_sent)
 
+    def test_order_that_cannot_be_invoiced_does_not_stop_the_closing(self):
+        ui_order = self.account_ui_order(to_invoice=True)
+        ui_order["data"]["partner_id"] = False
+        (order,), _trap = self.sync_trapped(ui_order)
+
+        result = self.account_session.close_session_from_ui()
+
+        self.assertTrue(result["successful"], result)
+        self.assertEqual(self.account_session.state, "closed")
+        self.assertFalse(order.account_move)
+        self.assertIn(order.name, order.invoice_error)
+        activity = order.activity_ids.filtered(lambda a: a.user_id == self.manager)
+        self.assertIn("customer", activity.note)
+
     def test_order_to_invoice_without_customer_is_kept_and_managers_told(self):
         (order,), trap = self.sync_trapped(
             self.invoiced_ui_order(self.env["res.partner"])
@@ -162,6 +176,10 @@ class TestOrderConfirmation(FiscalPipelineCase):
         self.assertIsInstance(result, FailedJobError)
         self.assertIn(order.name, str(result))
         self.assertFalse(order.account_move)
+        self.assertIn("customer", order.invoice_error)
+        self.assertEqual(
+            order._ru54fz_fiscal_ui_data()["invoice_error"], order.invoice_error
+        )
         activity = order.activity_ids.filtered(lambda a: a.user_id == self.manager)
         self.assertIn("customer", activity.note)
         self.assertIn(order.name, activity.note)

@@ -288,3 +288,33 @@ def test_same_orders_synced_twice_at_once_are_saved_and_printed_once(
     for order in orders:
         order = wait_fiscal_state(rpc, order["id"])
         assert len(documents_with_mark(control, mark_of(order))) == 1
+
+
+def test_invoice_that_cannot_be_made_is_told_on_the_order(rpc, fiscal_pos):
+    # The runner rolls the failed job's transaction back; what the order and
+    # its managers are told must survive that.
+    payload = paid_order(fiscal_pos, 60, to_invoice=True)
+
+    order_id = sync(rpc, payload)
+
+    wait_for(
+        "the invoice job to fail",
+        lambda: rpc.search_read(
+            "queue.job",
+            [
+                ("identity_key", "=", f"ru54fz:confirm:{order_id}"),
+                ("state", "=", "failed"),
+            ],
+            ["id"],
+        ),
+    )
+    order = read_order(rpc, order_id, "invoice_error", "account_move", "state")
+    assert order["account_move"] is False
+    assert order["state"] == "paid", "the order is kept"
+    assert "customer" in order["invoice_error"]
+    activities = rpc.search_read(
+        "mail.activity",
+        [("res_model", "=", "pos.order"), ("res_id", "=", order_id)],
+        ["summary"],
+    )
+    assert "Invoice not made" in [activity["summary"] for activity in activities]

@@ -95,7 +95,8 @@ patch(Order.prototype, {
     },
     /**
      * The invoice of an order to invoice: ``on_hold`` until the order reaches the
-     * server, ``waiting`` until its job has posted it, then ``ready``.
+     * server, ``waiting`` until its job has posted it, then ``ready``; ``failed``
+     * with the reason when it could not be made.
      */
     get ru54fzInvoice() {
         if (!this.is_to_invoice() || !(this.finalized || this.locked)) {
@@ -104,6 +105,9 @@ patch(Order.prototype, {
         const data = this.server_id && this.pos.ru54fzFiscal[this.server_id];
         if (!this.server_id) {
             return { state: "on_hold" };
+        }
+        if (data && data.invoice_error) {
+            return { state: "failed", error: data.invoice_error };
         }
         if (!data || !data.invoice_id) {
             return { state: "waiting" };
