@@ -313,8 +313,29 @@ class PosOrder(models.Model):
             )
             order.message_post(body=_("Fiscal receipt queued again by a manager."))
             order._ru54fz_delay_fiscal_job()
+            order._ru54fz_bring_fiscal_job_forward()
             order._ru54fz_delay_notification_jobs()
         return True
+
+    def _ru54fz_bring_fiscal_job_forward(self):
+        """Run the order's fiscal job waiting for its next try now, with its
+        tries counted from zero again, as the order's attempts are.
+
+        A retried order whose job still waits (up to half an hour between late
+        tries) gets no second job: the identity key keeps the waiting one.
+        """
+        self.ensure_one()
+        waiting = (
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("identity_key", "=", self._ru54fz_identity_key("fiscal")),
+                    ("state", "=", "pending"),
+                ]
+            )
+        )
+        waiting.write({"eta": False, "retry": 0})
 
     def action_ru54fz_open_jobs(self):
         """Open the queue jobs of the order (fiscal, invoice, follow-up, e-mail,

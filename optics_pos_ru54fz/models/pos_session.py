@@ -65,21 +65,34 @@ class PosSession(models.Model):
 
     def ru54fz_closing_check(self):
         """Return what the closing popup warns about: fiscal receipts of this
-        session still pending or dead-lettered, and the cash register state.
+        session still pending, dead-lettered or needing attention, and the cash
+        register state.
         """
         self.ensure_one()
         self._ru54fz_check_pos_user()
         orders = self.env["pos.order"].search(
             [
                 ("session_id", "=", self.id),
-                ("fiscal_state", "in", PENDING_STATES + ("dead_letter",)),
+                (
+                    "fiscal_state",
+                    "in",
+                    PENDING_STATES + ("dead_letter", "needs_attention"),
+                ),
             ]
         )
-        dead = orders.filtered(lambda order: order.fiscal_state == "dead_letter")
+
+        def names(state):
+            return orders.filtered(lambda order: order.fiscal_state == state).mapped(
+                "name"
+            )
+
         device = self.config_id.kkt_device_id
         return {
-            "pending": (orders - dead).mapped("name"),
-            "dead_letter": dead.mapped("name"),
+            "pending": [
+                order.name for order in orders if order.fiscal_state in PENDING_STATES
+            ],
+            "dead_letter": names("dead_letter"),
+            "needs_attention": names("needs_attention"),
             "kkt": device._kkt_pos_payload() if device else False,
         }
 

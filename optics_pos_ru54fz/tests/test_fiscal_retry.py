@@ -14,6 +14,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.optics_kkt_driver.kkt.session import KktSession
 from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
+from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import FiscalPipelineCase
@@ -198,6 +199,37 @@ class TestFiscalRetry(FiscalPipelineCase):
         self.assertEqual(order.fiscal_state, "dead_letter")
         self.assertEqual(order.fiscal_attempts, 20)
         self.assertIn(self.manager, order.activity_ids.user_id)
+
+    def test_retry_runs_the_waiting_job_now_with_its_tries_counted_again(self):
+        # The job is stored (not trapped) and its failed try postponed, as the
+        # runner's controller does.
+        self.close_shift_for_this_test()
+        (order,) = self.sync(self.ui_order([(self.book, 1)]))
+        record = self.env["queue.job"].search(
+            [("identity_key", "=", f"ru54fz:fiscal:{order.id}")]
+        )
+        job = Job.load(self.env, record.uuid)
+        self.assertIsInstance(self.perform(job), RetryableJobError)
+        job.postpone(seconds=1800)
+        job.set_pending(reset_retry=False)
+        job.store()
+        record.invalidate_recordset()
+        self.assertEqual((record.retry, bool(record.eta)), (1, True))
+        self.device._kkt_call("open_shift")
+
+        order.with_user(self.manager).action_ru54fz_retry_fiscal()
+
+        record.invalidate_recordset()
+        self.assertEqual((record.retry, record.eta), (0, False))
+        self.assertEqual(
+            self.env["queue.job"].search_count(
+                [("identity_key", "=", f"ru54fz:fiscal:{order.id}")]
+            ),
+            1,
+        )
+        self.perform(Job.load(self.env, record.uuid))
+        self.assertEqual(order.fiscal_state, "sent")
+        self.device._kkt_call("close_shift")
 
     def test_retry_requeues_an_order_to_send_whose_job_stopped(self):
         (order,), _trap = self.sync_trapped(self.ui_order([(self.book, 1)]))

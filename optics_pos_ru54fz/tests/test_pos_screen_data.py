@@ -166,7 +166,17 @@ class TestPosScreenData(FiscalPipelineCase):
 
         self.assertEqual(check["pending"], [pending.name])
         self.assertEqual(check["dead_letter"], [])
+        self.assertEqual(check["needs_attention"], [])
         self.assertTrue(check["kkt"]["shift_open"])
+
+    def test_closing_check_lists_orders_needing_attention(self):
+        (order,), _trap = self.sync_trapped(self.ui_order([(self.old_rate_item, 1)]))
+        self.assertEqual(order.fiscal_state, "needs_attention")
+
+        check = self.session.ru54fz_closing_check()
+
+        self.assertEqual(check["needs_attention"], [order.name])
+        self.assertEqual(check["pending"], [])
 
     def test_payload_check_names_the_line_the_device_would_refuse(self):
         order_json = self.ui_order([(self.old_rate_item, 1)])

@@ -23,7 +23,12 @@ patch(ClosePosPopup.prototype, {
     },
     get ru54fzHasPending() {
         const check = this.ru54fz.check;
-        return Boolean(check && (check.pending.length || check.dead_letter.length));
+        return Boolean(
+            check &&
+                (check.pending.length ||
+                    check.dead_letter.length ||
+                    check.needs_attention.length)
+        );
     },
     get ru54fzPendingText() {
         return _t("Fiscal receipts still pending: %s", this.ru54fz.check.pending.join(", "));
@@ -33,6 +38,13 @@ patch(ClosePosPopup.prototype, {
             "Fiscal receipts given up after all retries (a manager must retry them " +
                 "from the order form): %s",
             this.ru54fz.check.dead_letter.join(", ")
+        );
+    },
+    get ru54fzNeedsAttentionText() {
+        return _t(
+            "Orders the cash register cannot take as they are (a manager must " +
+                "correct them, then retry the fiscal receipt): %s",
+            this.ru54fz.check.needs_attention.join(", ")
         );
     },
     get ru54fzShiftText() {
