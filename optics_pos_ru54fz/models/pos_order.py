@@ -16,7 +16,7 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
-from odoo.tools import float_is_zero
+from odoo.tools import float_compare, float_is_zero
 
 from odoo.addons.optics_kkt_driver.kkt.errors import KktError
 from odoo.addons.optics_kkt_driver.kkt.receipt import ReceiptError
@@ -56,6 +56,7 @@ RETRY_STATES = ("failed", "dead_letter", "needs_attention")
 MANAGER_GROUP = "point_of_sale.group_pos_manager"
 FISCAL_ACTIVITY = "optics_pos_ru54fz.mail_activity_type_fiscal_receipt"
 TODO_ACTIVITY = "mail.mail_activity_data_todo"
+FOLLOW_UP_ACTIVITY = "optics_pos_ru54fz.mail_activity_type_payment_follow_up"
 # Job states in which the fiscal job of a ``to_send`` order is still coming.
 LIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 # SQLSTATE classes of a lost or refused database connection (08: connection
@@ -511,28 +512,28 @@ class PosOrder(models.Model):
         return _("Invoice %s sent.", move.name)
 
     def _ru54fz_follow_up_payment(self):
-        """Schedule collecting what the buyer put on the customer account
+        """Schedule collecting what the buyer put on the customer account, or,
+        for a refund to the account, close the collection the refund clears
         (job, root.high).
 
-        The order's salesperson gets a to-do due after the follow-up delay of
-        the settings. Idempotent: scheduled once per order.
+        The order's salesperson gets an activity due after the follow-up delay
+        of the settings. Idempotent: scheduled once per order.
         """
         self.ensure_one()
+        amount = self._ru54fz_customer_account_amount()
+        if amount < 0:
+            return self._ru54fz_follow_up_refund()
         if self.payment_follow_up_date:
             return _("Already scheduled for %s.", self.payment_follow_up_date)
-        amount = self._ru54fz_customer_account_amount()
         if float_is_zero(amount, precision_rounding=self.currency_id.rounding):
             return _("Nothing on the customer account.")
-        days = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param(FOLLOW_UP_DAYS_PARAM, DEFAULT_FOLLOW_UP_DAYS)
+        due = fields.Date.context_today(self) + timedelta(
+            days=self._ru54fz_follow_up_days()
         )
-        due = fields.Date.context_today(self) + timedelta(days=days)
         note = _(
             "%(partner)s owes %(amount)s for order %(order)s, paid on the customer "
             "account. Collect it by %(due)s.",
-            partner=self.partner_id.display_name,
+            partner=self.partner_id.display_name or _("The buyer"),
             amount=self.currency_id.format(amount),
             order=self.name,
             due=fields.Date.to_string(due),
@@ -541,7 +542,7 @@ class PosOrder(models.Model):
         if salesperson.share or not salesperson.active:
             salesperson = self.env.user
         self.sudo().activity_schedule(
-            TODO_ACTIVITY,
+            FOLLOW_UP_ACTIVITY,
             date_deadline=due,
             summary=_("Collect the customer account payment"),
             note=note,
@@ -550,6 +551,42 @@ class PosOrder(models.Model):
         self.message_post(body=note)
         self.payment_follow_up_date = due
         return note
+
+    def _ru54fz_follow_up_refund(self):
+        """Close the collection of the orders this refund returns once their
+        refunds to the customer account cover what was put on it."""
+        originals = self.lines.refunded_orderline_id.order_id.filtered(
+            "payment_follow_up_date"
+        )
+        closed = []
+        for original in originals:
+            refunds = self.search(
+                [
+                    ("lines.refunded_orderline_id.order_id", "=", original.id),
+                    ("state", "in", PAID_STATES),
+                ]
+            )
+            owed = original._ru54fz_customer_account_amount() + sum(
+                refund._ru54fz_customer_account_amount() for refund in refunds
+            )
+            if float_compare(owed, 0, precision_rounding=self.currency_id.rounding) > 0:
+                continue
+            original.sudo().activity_feedback(
+                [FOLLOW_UP_ACTIVITY],
+                feedback=_("Refunded to the customer account by %s.", self.name),
+            )
+            closed.append(original.name)
+        if not closed:
+            return _("No collection cleared.")
+        return _("Collection closed for %s.", ", ".join(closed))
+
+    def _ru54fz_follow_up_days(self):
+        """The follow-up delay of the settings, in days (at least 1)."""
+        value = self.env["ir.config_parameter"].sudo().get_param(FOLLOW_UP_DAYS_PARAM)
+        try:
+            return max(1, int(value))
+        except (TypeError, ValueError):
+            return DEFAULT_FOLLOW_UP_DAYS
 
     def _ru54fz_send_receipt_email(self, recipient):
         """E-mail the order's receipt, with its fiscal data, to ``recipient`` (job).
@@ -692,7 +729,7 @@ class PosOrder(models.Model):
                     identity_key=order._ru54fz_identity_key("confirm"),
                     description=_("Invoice %s and send the invoice", order.name),
                 )._ru54fz_confirm_order()
-            if order._ru54fz_customer_account_amount() > 0:
+            if order._ru54fz_customer_account_amount():
                 order.with_delay(
                     channel="root.high",
                     identity_key=order._ru54fz_identity_key("follow_up"),

@@ -53,7 +53,8 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=PARAM_PREFIX + "payment_follow_up_days",
         default=7,
         help="A POS order paid partly or wholly on the customer account gives its "
-        "salesperson a to-do to collect the amount, due this many days later.",
+        "salesperson an activity to collect the amount, due this many days later "
+        "(at least 1).",
     )
     ru54fz_channel_setup = fields.Char(
         string="Job channels", compute="_compute_ru54fz_channel_check"

@@ -205,6 +205,41 @@ class TestOrderConfirmation(FiscalPipelineCase):
         self.assertIn(self.buyer.name, activities.note)
         self.assertIn("40", activities.note)
 
+    def test_refund_to_the_customer_account_closes_the_collection(self):
+        (sale,), trap = self.sync_trapped(self.account_ui_order(on_account=40.0))
+        self.perform(self.jobs(trap, FOLLOW_UP_JOB)[0])
+        self.perform(self.fiscal_jobs(trap)[0])
+        follow_up = self.env.ref(
+            "optics_pos_ru54fz.mail_activity_type_payment_follow_up"
+        )
+        self.assertTrue(
+            sale.activity_ids.filtered_domain([("activity_type_id", "=", follow_up.id)])
+        )
+        cash = self.account_config.payment_method_ids.filtered("is_cash_count")
+        refund_ui = pos_ui_order(
+            self.account_session,
+            [(self.book, -1)],
+            [(cash, -(sale.amount_total - 40.0)), (self.customer_account, -40.0)],
+            refund_of={self.book: sale.lines},
+        )
+        refund_ui["data"]["partner_id"] = self.buyer.id
+
+        (refund,), refund_trap = self.sync_trapped(refund_ui)
+        result = self.perform(self.jobs(refund_trap, FOLLOW_UP_JOB)[0])
+
+        self.assertIn(sale.name, result)
+        self.assertFalse(
+            sale.activity_ids.filtered_domain([("activity_type_id", "=", follow_up.id)])
+        )
+        self.assertFalse(refund.payment_follow_up_date)
+
+    def test_follow_up_delay_that_is_not_a_positive_number_falls_back(self):
+        params = self.env["ir.config_parameter"].sudo()
+        order = self.env["pos.order"]
+        for value, days in (("-3", 1), ("0", 1), ("soon", 7), ("10", 10)):
+            params.set_param("optics_pos_ru54fz.payment_follow_up_days", value)
+            self.assertEqual(order._ru54fz_follow_up_days(), days, value)
+
     def test_sale_paid_in_full_now_has_no_payment_follow_up(self):
         with trap_jobs() as trap:
             self.sync(self.ui_order([(self.book, 1)]))

@@ -51,8 +51,8 @@ patch(TicketScreen.prototype, {
                 body: _t(
                     "The receipt of %(order)s is not fiscalised yet (%(state)s). A return " +
                         "receipt must reference the original fiscal document. Wait until the " +
-                        "original receipt is printed, or retry it from its receipt screen or " +
-                        "the backend, then refund.",
+                        "original receipt is printed, or ask a manager to retry it from this " +
+                        "order list or the backend, then refund.",
                     { order: order.name, state: fiscal.label }
                 ),
             });
