@@ -4,6 +4,7 @@ emulator through the critical channel while a mail backlog waits on low; every
 fifth order is to invoice, and its invoice is made on the high channel."""
 
 import importlib
+import shutil
 import signal
 import sys
 import threading
@@ -331,6 +332,8 @@ def run(install, args):
         finally:
             _log("stopping Odoo and the emulator")
             server.stop()
+            # Its configuration folder; the log is in .run/logs.
+            shutil.rmtree(server.workdir, ignore_errors=True)
     return 0 if success else 1
 
 
