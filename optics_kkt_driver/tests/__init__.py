@@ -9,3 +9,4 @@ from . import test_kkt_device_lock
 from . import test_kkt_device_receipts
 from . import test_kkt_device_settings
 from . import test_kkt_device_tour
+from . import test_translations

@@ -13,3 +13,4 @@ from . import test_pos_tours
 from . import test_job_slicer
 from . import test_pos_screen_data
 from . import test_fiscal_credit
+from . import test_translations
