@@ -129,7 +129,7 @@ DEVICE_ERRORS = {
         "the shift is open for more than 24 hours",
         "close the shift with a Z report, then open a new one",
         "смена открыта более 24 часов",
-        "закройте смену отчётом Z и откройте новую",
+        "закройте смену Z-отчётом и откройте новую",
     ),
     0x17: (
         PERSON,
@@ -220,7 +220,7 @@ DEVICE_ERRORS = {
         "the shift is open for more than 24 hours",
         "close the shift with a Z report, then open a new one",
         "смена превысила 24 часа",
-        "закройте смену отчётом Z и откройте новую",
+        "закройте смену Z-отчётом и откройте новую",
     ),
     0x4F: (
         PERSON,

@@ -345,7 +345,7 @@ class KktSession:
             return (
                 f"{name}: the shift is open for more than 24 hours; close it with "
                 "a Z report",
-                f"{name}: смена открыта более 24 часов; закройте её отчётом Z",
+                f"{name}: смена открыта более 24 часов; закройте её Z-отчётом",
             )
         if status.paper_out:
             return (
@@ -736,7 +736,7 @@ class KktSession:
                 f"cannot {action}: the shift is open for more than 24 hours",
                 "Close it with a Z report and open a new one",
                 f"нельзя выполнить операцию ({action}): смена открыта более 24 часов",
-                "Закройте её отчётом Z и откройте новую",
+                "Закройте её Z-отчётом и откройте новую",
             )
         if state.mode == MODE_OPEN:
             return _person(

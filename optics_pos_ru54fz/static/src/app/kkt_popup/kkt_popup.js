@@ -34,7 +34,7 @@ export class KktPopup extends AbstractAwaitablePopup {
     get linkText() {
         return (
             {
-                online: _t("Online"),
+                online: _t("Online: the cash register answers"),
                 offline: _t("Offline: the cash register does not answer"),
                 blocked: _t("Blocked: the cash register refuses receipts"),
                 unknown: _t("Not checked yet"),
