@@ -126,7 +126,19 @@ class FiscalPipelineCase(TransactionCase):
         return synced, trap
 
     def fiscal_jobs(self, trap):
-        return [job for job in trap.enqueued_jobs if job.method_name == FISCAL_JOB]
+        return self.jobs(trap, FISCAL_JOB)
+
+    def jobs(self, trap, method):
+        """The jobs of ``method`` that ``trap`` caught."""
+        return [job for job in trap.enqueued_jobs if job.method_name == method]
+
+    def channels(self, trap, method):
+        """The channels the jobs of ``method`` that ``trap`` caught were put on."""
+        return {
+            call.properties.get("channel")
+            for call in trap.calls
+            if call.method.__name__ == method
+        }
 
     def perform(self, job):
         """Run one try of a trapped job in-process, as the runner would.

@@ -34,16 +34,6 @@ class TestFiscalNotifications(FiscalPipelineCase):
         params.set_param("optics_pos_ru54fz.sms_gateway_token", "d1-token")
         return gateway
 
-    def jobs(self, trap, method):
-        return [job for job in trap.enqueued_jobs if job.method_name == method]
-
-    def channels(self, trap, method):
-        return {
-            call.properties.get("channel")
-            for call in trap.calls
-            if call.method.__name__ == method
-        }
-
     def test_email_and_sms_jobs_run_on_low_never_on_critical(self):
         _orders, trap = self.sync_trapped(
             self.ui_order([(self.book, 1)], contact="buyer@example.com"),

@@ -40,16 +40,6 @@ class TestOrderConfirmation(FiscalPipelineCase):
         cls.account_config.open_ui()
         cls.account_session = cls.account_config.current_session_id
 
-    def jobs(self, trap, method):
-        return [job for job in trap.enqueued_jobs if job.method_name == method]
-
-    def channels(self, trap, method):
-        return {
-            call.properties.get("channel")
-            for call in trap.calls
-            if call.method.__name__ == method
-        }
-
     def invoiced_ui_order(self, partner):
         """An order of the test POS to invoice to ``partner`` (may be empty)."""
         ui_order = self.ui_order([(self.book, 1)])
