@@ -30,6 +30,14 @@ def wait_fiscal_state(rpc, order_id, states=("sent",)):
     )
 
 
+def order_jobs(rpc, kind, order_id, fields, state=None):
+    """The queue jobs of ``kind`` (fiscal, confirm, ...) of an order, read."""
+    domain = [("identity_key", "=", f"ru54fz:{kind}:{order_id}")]
+    if state:
+        domain.append(("state", "=", state))
+    return rpc.search_read("queue.job", domain, fields)
+
+
 def sync(rpc, payload):
     return rpc.create_from_ui([payload])[0]["id"]
 
@@ -68,14 +76,7 @@ def test_worker_killed_mid_receipt_leaves_one_document(
     order_id = sync(rpc, paid_order(fiscal_pos, 2))
     job = wait_for(
         "the fiscal job to start",
-        lambda: rpc.search_read(
-            "queue.job",
-            [
-                ("identity_key", "=", f"ru54fz:fiscal:{order_id}"),
-                ("state", "=", "started"),
-            ],
-            ["worker_pid"],
-        ),
+        lambda: order_jobs(rpc, "fiscal", order_id, ["worker_pid"], "started"),
     )[0]
     wait_for("the receipt to be closed", lambda: control.counter(CLOSE_RECEIPT))
     assert job["worker_pid"] in odoo_server.worker_pids(HTTP_WORKER)
@@ -127,9 +128,7 @@ def test_twenty_failures_dead_letter_the_order(rpc, fiscal_pos):
         ["summary"],
     )
     assert activities
-    job = rpc.search_read(
-        "queue.job", [("identity_key", "=", f"ru54fz:fiscal:{order_id}")], ["state"]
-    )
+    job = order_jobs(rpc, "fiscal", order_id, ["state"])
     assert [row["state"] for row in job] == ["failed"]
 
 
@@ -299,14 +298,7 @@ def test_invoice_that_cannot_be_made_is_told_on_the_order(rpc, fiscal_pos):
 
     wait_for(
         "the invoice job to fail",
-        lambda: rpc.search_read(
-            "queue.job",
-            [
-                ("identity_key", "=", f"ru54fz:confirm:{order_id}"),
-                ("state", "=", "failed"),
-            ],
-            ["id"],
-        ),
+        lambda: order_jobs(rpc, "confirm", order_id, ["id"], "failed"),
     )
     order = read_order(rpc, order_id, "invoice_error", "account_move", "state")
     assert order["account_move"] is False
